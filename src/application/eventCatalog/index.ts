@@ -1,0 +1,2 @@
+export * from './eventCatalog';
+export * from './eventCodec';

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment (SPEC §8). Everything else receives a `Config`.
+ * An invalid value stops start-up with one message naming the variable and what it expects.
+ */
+
+export const defaultShippingCountries =
+  'US,CA,GB,IE,DE,FR,NL,BE,ES,IT,AT,CH,SE,DK,NO,FI,PL,PT,AU,NZ';
+
+const roles = ['client', 'operator'] as const;
+export type Role = (typeof roles)[number];
+export type ApiToken = Readonly<{ role: Role; token: string }>;
+
+const integer = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((text, ctx) => {
+      const value = Number(text);
+      if (!/^\d+$/.test(text.trim()) || value < min || value > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const optionalUrl = (protocols: RegExp, example: string) =>
+  z
+    .string()
+    .optional()
+    .transform((text) => (text?.trim() ? text.trim() : undefined))
+    .refine((text) => text === undefined || (URL.canParse(text) && protocols.test(text)), {
+      message: `must be a URL like ${example}`,
+    });
+
+const databaseUrl = z
+  .string()
+  .default('sqlite:./data/fulfillment.sqlite')
+  .refine((text) => /^sqlite:.+/.test(text) || (/^mysql:\/\//.test(text) && URL.canParse(text)), {
+    message: 'must be sqlite:<path> or mysql://user:pass@host:3306/db',
+  });
+
+const apiTokens = z
+  .string()
+  .optional()
+  .transform((text, ctx): ApiToken[] | undefined => {
+    if (!text?.trim()) return undefined;
+    const tokens: ApiToken[] = [];
+    for (const pair of text.split(',').map((part) => part.trim())) {
+      const [role, token] = [pair.slice(0, pair.indexOf(':')), pair.slice(pair.indexOf(':') + 1)];
+      if (!pair.includes(':') || !(roles as readonly string[]).includes(role) || token.length < 16) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be a comma-separated list of role:token with role client or operator and a token of 16+ characters',
+        });
+        return z.NEVER;
+      }
+      tokens.push({ role: role as Role, token });
+    }
+    return tokens;
+  });
+
+const countries = z
+  .string()
+  .default(defaultShippingCountries)
+  .transform((text) => text.split(',').map((code) => code.trim().toUpperCase()).filter(Boolean))
+  .refine((codes) => codes.length > 0 && codes.every((code) => /^[A-Z]{2}$/.test(code)), {
+    message: 'must be a comma-separated list of ISO 3166-1 alpha-2 codes, e.g. US,CA,GB',
+  });
+
+const environmentSchema = z
+  .object({
+    PORT: integer(0, 65535, 3000),
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: z.string().min(1).default('./data'),
+    EVENT_STORE: z.enum(['sql', 'esdb'], { message: 'must be sql or esdb' }).default('sql'),
+    EVENTSTORE_CONNECTION_STRING: optionalUrl(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\//, 'esdb://localhost:2113?tls=false'),
+    REDIS_URL: optionalUrl(/^rediss?:\/\//, 'redis://127.0.0.1:6379'),
+    QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, - or _').default('fulfillment'),
+    API_TOKENS: apiTokens,
+    SHIPPING_COUNTRIES: countries,
+    PRESCRIPTION_DEADLINE_MS: integer(100, 86_400_000, 30_000),
+    INVENTORY_DEADLINE_MS: integer(100, 86_400_000, 30_000),
+    SHIPMENT_DEADLINE_MS: integer(100, 86_400_000, 60_000),
+    JOB_ATTEMPTS: integer(1, 100, 5),
+    JOB_BACKOFF_MS: integer(1, 3_600_000, 200),
+    WORKER_CONCURRENCY: integer(1, 1000, 16),
+    PRESCRIPTIONS_URL: optionalUrl(/^https?:\/\//, 'http://prescriptions.internal:8080'),
+    INVENTORY_URL: optionalUrl(/^https?:\/\//, 'http://inventory.internal:8080'),
+    SHIPPING_URL: optionalUrl(/^https?:\/\//, 'http://shipping.internal:8080'),
+    PARTICIPANT_TIMEOUT_MS: integer(10, 600_000, 5_000),
+    RATE_LIMIT_PER_MINUTE: integer(1, 10_000_000, 6_000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.EVENT_STORE === 'esdb' && !env.EVENTSTORE_CONNECTION_STRING) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EVENTSTORE_CONNECTION_STRING'],
+        message: 'is required when EVENT_STORE=esdb, e.g. esdb://localhost:2113?tls=false',
+      });
+    }
+  });
+
+export type Environment = z.output<typeof environmentSchema>;
+
+export type Config = Readonly<{
+  port: number;
+  databaseUrl: string;
+  dataDir: string;
+  eventStore: Readonly<{ kind: 'sql' } | { kind: 'esdb'; connectionString: string }>;
+  queue: Readonly<{ kind: 'in-process' } | { kind: 'bullmq'; redisUrl: string; prefix: string }>;
+  apiTokens: readonly ApiToken[] | undefined;
+  shippingCountries: readonly string[];
+  stepDeadlinesMs: Readonly<{ CreatePrescription: number; ReserveInventory: number; InitiateShipment: number }>;
+  retry: Readonly<{ attempts: number; backoffMs: number }>;
+  workerConcurrency: number;
+  participants: Readonly<{ prescriptionsUrl?: string; inventoryUrl?: string; shippingUrl?: string; timeoutMs: number }>;
+  rateLimitPerMinute: number;
+  logLevel: Environment['LOG_LEVEL'];
+}>;
+
+export class ConfigurationError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+    value: string | undefined,
+  ) {
+    super(`Invalid configuration: ${variable} ${reason}${value === undefined ? '' : ` (got "${value}")`}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = environmentSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigurationError(variable, issue.message, env[variable]);
+  }
+  const e = result.data;
+  return {
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    eventStore:
+      e.EVENT_STORE === 'esdb' ? { kind: 'esdb', connectionString: e.EVENTSTORE_CONNECTION_STRING! } : { kind: 'sql' },
+    queue: e.REDIS_URL ? { kind: 'bullmq', redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX } : { kind: 'in-process' },
+    apiTokens: e.API_TOKENS,
+    shippingCountries: e.SHIPPING_COUNTRIES,
+    stepDeadlinesMs: {
+      CreatePrescription: e.PRESCRIPTION_DEADLINE_MS,
+      ReserveInventory: e.INVENTORY_DEADLINE_MS,
+      InitiateShipment: e.SHIPMENT_DEADLINE_MS,
+    },
+    retry: { attempts: e.JOB_ATTEMPTS, backoffMs: e.JOB_BACKOFF_MS },
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    participants: {
+      prescriptionsUrl: e.PRESCRIPTIONS_URL,
+      inventoryUrl: e.INVENTORY_URL,
+      shippingUrl: e.SHIPPING_URL,
+      timeoutMs: e.PARTICIPANT_TIMEOUT_MS,
+    },
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    logLevel: e.LOG_LEVEL,
+  };
+}
