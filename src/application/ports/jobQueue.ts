@@ -1,0 +1,88 @@
+import type { CompensationName, ForwardStepName } from '../../domain/saga/sagaVocabulary';
+
+/**
+ * The job queue port: BullMQ on Redis in production, an in-process queue on the embedded default.
+ * Both pass one contract suite. Delivery is at least once; effects are made exactly once by
+ * deterministic job ids here and idempotent participants behind the workers.
+ */
+
+type JobBase = Readonly<{
+  sagaId: string;
+  orderId: string;
+  /** The event that made the saga send this job. */
+  causationId: string;
+  traceparent?: string;
+}>;
+
+export type FulfillmentJob =
+  /** Run a forward step against its participant. */
+  | (JobBase & Readonly<{ kind: 'step'; name: ForwardStepName }>)
+  /**
+   * Undo a step. `round` counts operator retries from MANUAL_REVIEW, so that a retried
+   * compensation is a new job rather than a duplicate of the one that failed.
+   */
+  | (JobBase & Readonly<{ kind: 'compensation'; name: CompensationName; round: number }>)
+  /** Fires when a step's deadline passes; fails the step if it has no outcome by then. */
+  | (JobBase & Readonly<{ kind: 'deadline'; name: ForwardStepName }>);
+
+/** Deterministic and free of `:` (BullMQ rejects it): the same intent always maps to the same id. */
+export function jobIdOf(job: FulfillmentJob): string {
+  switch (job.kind) {
+    case 'step':
+      return `${job.sagaId}-${job.name}`;
+    case 'compensation':
+      return `${job.sagaId}-${job.name}-r${job.round}`;
+    case 'deadline':
+      return `${job.sagaId}-${job.name}-deadline`;
+  }
+}
+
+export type EnqueueOptions = Readonly<{ delayMs?: number }>;
+
+export type RetryPolicy = Readonly<{
+  /** Total tries, the first included. */
+  attempts: number;
+  /** Exponential backoff base: try n waits about base × 2^(n-1), with jitter. */
+  backoffMs: number;
+}>;
+
+/** Thrown by a job handler for an error that retrying cannot fix (a business rejection). */
+export class NonRetryableJobError extends Error {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'NonRetryableJobError';
+  }
+}
+
+export type JobHandlers = Readonly<{
+  /** Runs the job. Throwing retries it with backoff, unless the error is a NonRetryableJobError. */
+  handle(job: FulfillmentJob, context: Readonly<{ attempt: number }>): Promise<void>;
+  /**
+   * Called once when a job has failed for good (retries exhausted, or a non-retryable error the
+   * handler did not turn into an outcome itself). The job then stays visible as a dead letter.
+   */
+  onFailed(job: FulfillmentJob, error: Error): Promise<void>;
+}>;
+
+export type DeadLetter = Readonly<{ jobId: string; job: FulfillmentJob; error: string; attempts: number; failedAt: string }>;
+
+export type QueueDepth = Readonly<{ waiting: number; active: number; delayed: number; failed: number }>;
+
+export interface JobQueue {
+  /** Idempotent by job id: a job id that is queued, running or done already is not added again. */
+  enqueue(job: FulfillmentJob, options?: EnqueueOptions): Promise<void>;
+  enqueueMany(jobs: readonly Readonly<{ job: FulfillmentJob; options?: EnqueueOptions }>[]): Promise<void>;
+  /** Starts processing jobs; resolves once the worker is running. */
+  startWorker(handlers: JobHandlers, options: Readonly<{ concurrency: number }>): Promise<QueueWorker>;
+  depth(): Promise<QueueDepth>;
+  deadLetters(limit?: number): Promise<DeadLetter[]>;
+  close(): Promise<void>;
+}
+
+export interface QueueWorker {
+  /** Takes no new jobs and waits for the running ones to finish (or hands them back). */
+  close(): Promise<void>;
+}
