@@ -1,15 +1,18 @@
-import { migrationSource } from './src/infrastructure/database/migrate';
 import { loadConfig } from './src/infrastructure/config/config';
-import { dialectOf, sqliteFilename } from './src/infrastructure/database/knexClient';
+import { databaseLocations } from './src/infrastructure/database/databases';
+import { migratorConfig } from './src/infrastructure/database/migrate';
 
-/** For the knex CLI (`npx knex --knexfile knexfile.ts migrate:status`); the service uses `fulfillment migrate`. */
-const { databaseUrl } = loadConfig();
+/**
+ * For the knex CLI (`npx knex --knexfile knexfile.ts migrate:status`) on the service tables; the
+ * service itself migrates with `fulfillment migrate`, which also covers the event store's tables.
+ */
+const { serviceUrl, dialect } = databaseLocations(loadConfig().databaseUrl);
 
-export default dialectOf(databaseUrl) === 'sqlite'
+export default dialect === 'sqlite'
   ? {
       client: 'better-sqlite3',
-      connection: { filename: sqliteFilename(databaseUrl) },
+      connection: { filename: serviceUrl.slice('sqlite:'.length) },
       useNullAsDefault: true,
-      migrations: { migrationSource },
+      migrations: migratorConfig('service'),
     }
-  : { client: 'mysql2', connection: databaseUrl, migrations: { migrationSource } };
+  : { client: 'mysql2', connection: serviceUrl, migrations: migratorConfig('service') };

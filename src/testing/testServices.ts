@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { createKnex } from '../infrastructure/database/knexClient';
-import { migrateToLatest } from '../infrastructure/database/migrate';
+import { migrateToLatest, type MigrationSet } from '../infrastructure/database/migrate';
 
 /**
  * Real services for integration tests. Each call makes its own MariaDB database or Redis key
@@ -19,8 +19,14 @@ const uniqueSuffix = () => `${Date.now().toString(36)}_${randomBytes(4).toString
 
 export type TestDatabase = Readonly<{ url: string; db: Knex; drop(): Promise<void> }>;
 
+/** Which migration sets to apply to a test database (both by default). */
+type TestDatabaseOptions = { migrate?: readonly MigrationSet[] };
+const applyMigrations = async (db: Knex, options: TestDatabaseOptions) => {
+  for (const set of options.migrate ?? ['service', 'eventStore']) await migrateToLatest(db, set);
+};
+
 /** A fresh, migrated MariaDB database named `t_<unique>`; `drop()` removes it. */
-export async function createMysqlTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function createMysqlTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const server = new URL(testMysqlServerUrl);
   const admin = createKnex(testMysqlServerUrl, { poolMax: 1 });
   const name = `t_${uniqueSuffix()}`;
@@ -36,7 +42,7 @@ export async function createMysqlTestDatabase(options: { migrate?: boolean } = {
   server.pathname = `/${name}`;
   const url = server.toString();
   const db = createKnex(url);
-  if (options.migrate ?? true) await migrateToLatest(db);
+  await applyMigrations(db, options);
   return {
     url,
     db,
@@ -48,12 +54,16 @@ export async function createMysqlTestDatabase(options: { migrate?: boolean } = {
   };
 }
 
-/** A fresh, migrated SQLite file in a temporary folder; `drop()` removes the folder. */
-export async function createSqliteTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+/**
+ * A fresh, migrated SQLite file in a temporary folder; `drop()` removes the folder. Both migration
+ * sets go into the one file unless told otherwise; `databaseLocations(url)` gives the service's
+ * real two-file layout for tests that start the whole service.
+ */
+export async function createSqliteTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const folder = mkdtempSync(join(tmpdir(), 'fulfillment-test-'));
   const url = `sqlite:${join(folder, 'test.sqlite')}`;
   const db = createKnex(url);
-  if (options.migrate ?? true) await migrateToLatest(db);
+  await applyMigrations(db, options);
   return {
     url,
     db,
@@ -65,7 +75,7 @@ export async function createSqliteTestDatabase(options: { migrate?: boolean } = 
 }
 
 export type TestDatabaseKind = 'sqlite' | 'mysql';
-export const createTestDatabase = (kind: TestDatabaseKind, options?: { migrate?: boolean }) =>
+export const createTestDatabase = (kind: TestDatabaseKind, options?: TestDatabaseOptions) =>
   kind === 'sqlite' ? createSqliteTestDatabase(options) : createMysqlTestDatabase(options);
 
 /** A Redis key prefix no other run uses, e.g. for BullMQ's `prefix` option. */
