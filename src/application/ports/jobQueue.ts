@@ -37,13 +37,17 @@ export function jobIdOf(job: FulfillmentJob): string {
   }
 }
 
-export type EnqueueOptions = Readonly<{ delayMs?: number }>;
-
 export type RetryPolicy = Readonly<{
   /** Total tries, the first included. */
   attempts: number;
   /** Exponential backoff base: try n waits about base × 2^(n-1), with jitter. */
   backoffMs: number;
+}>;
+
+export type EnqueueOptions = Readonly<{
+  delayMs?: number;
+  /** Overrides the queue's default retry policy for this job (a step's own policy). */
+  retry?: RetryPolicy;
 }>;
 
 /** Thrown by a job handler for an error that retrying cannot fix (a business rejection). */
