@@ -1,0 +1,2 @@
+export { createParticipants, type Participants } from './createParticipants';
+export { demoCatalogItems, seedCatalog } from './builtin/demoCatalog';
