@@ -1,0 +1,172 @@
+import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions, type RedisOptions } from 'bullmq';
+import {
+  jobIdOf,
+  NonRetryableJobError,
+  type DeadLetter,
+  type EnqueueOptions,
+  type FulfillmentJob,
+  type JobHandlers,
+  type JobQueue,
+  type QueueDepth,
+  type QueueWorker,
+  type RetryPolicy,
+} from '../../application/ports/jobQueue';
+import { silentLogger, type Logger } from '../../application/ports/logger';
+import { asError, reportFinalFailure } from './finalFailure';
+import { backoffJitter } from './retryBackoff';
+
+/**
+ * The production job queue: BullMQ on Redis, one queue per service. The job id is `jobIdOf(job)`,
+ * so adding a job whose id Redis still holds (waiting, delayed, active, completed or failed) is a
+ * no-op; completed jobs are kept a day so that redeliveries within that window dedupe, failed ones
+ * are kept as dead letters.
+ *
+ * `onFailed` runs inside the processor, on the last try, before the job is moved to the failed set.
+ * That is the crash-safe place: if the process dies during it, the job's lock lapses, BullMQ hands
+ * the job to another worker as stalled and the last try (and `onFailed`) runs again: at least once,
+ * like every job. BullMQ's `failed` event, by contrast, fires after the move, in memory only: a
+ * crash between the two would lose the report for good.
+ */
+export type BullmqJobQueueOptions = Readonly<{
+  redisUrl: string;
+  /** Redis key prefix, e.g. QUEUE_PREFIX, or a unique one per test file. */
+  prefix: string;
+  queueName?: string;
+  /** The queue's default; a job's `EnqueueOptions.retry` overrides it. */
+  retry: RetryPolicy;
+  logger?: Logger;
+}>;
+
+export const defaultQueueName = 'fulfillment-jobs';
+
+/** How long a completed job id keeps a redelivered job with the same id from running again. */
+const keepCompleted = { age: 86_400, count: 100_000 };
+
+/**
+ * A worker keeps taking back a job whose process died while running it (a stall) until it has been
+ * cut short this many times; then the job is dead-lettered without being run again, so that a job
+ * that crashes its process cannot crash-loop a fleet, and `onFailed` still hears of it.
+ */
+const maxInterruptions = 2;
+
+const backoffOf = (retry: RetryPolicy) =>
+  ({ type: 'exponential', delay: retry.backoffMs, jitter: backoffJitter }) as const;
+
+export class BullmqJobQueue implements JobQueue {
+  private readonly queue: Queue<FulfillmentJob>;
+  private readonly workers = new Set<Worker<FulfillmentJob>>();
+  private readonly logger: Logger;
+  private readonly queueName: string;
+
+  constructor(private readonly options: BullmqJobQueueOptions) {
+    this.logger = (options.logger ?? silentLogger).child({ component: 'bullmqJobQueue' });
+    this.queueName = options.queueName ?? defaultQueueName;
+    this.queue = new Queue<FulfillmentJob>(this.queueName, {
+      connection: { url: options.redisUrl },
+      prefix: options.prefix,
+      defaultJobOptions: {
+        attempts: options.retry.attempts,
+        backoff: backoffOf(options.retry),
+        removeOnComplete: keepCompleted,
+        removeOnFail: false,
+      },
+    });
+    this.queue.on('error', (err) => this.logger.error({ err }, 'job queue connection error'));
+  }
+
+  async enqueue(job: FulfillmentJob, options?: EnqueueOptions): Promise<void> {
+    await this.queue.add(job.kind, job, jobOptionsOf(job, options));
+  }
+
+  async enqueueMany(jobs: readonly Readonly<{ job: FulfillmentJob; options?: EnqueueOptions }>[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(
+      jobs.map(({ job, options }) => ({ name: job.kind, data: job, opts: jobOptionsOf(job, options) })),
+    );
+  }
+
+  async startWorker(handlers: JobHandlers, options: Readonly<{ concurrency: number }>): Promise<QueueWorker> {
+    // A worker blocks on Redis while waiting for jobs: BullMQ requires maxRetriesPerRequest null.
+    const connection: RedisOptions = { url: this.options.redisUrl, maxRetriesPerRequest: null };
+    const worker = new Worker<FulfillmentJob>(this.queueName, (job) => runJob(job, handlers), {
+      connection,
+      prefix: this.options.prefix,
+      concurrency: options.concurrency,
+      maxStalledCount: maxInterruptions + 1,
+    });
+    worker.on('error', (err) => this.logger.error({ err }, 'job queue worker error'));
+    this.workers.add(worker);
+    await worker.waitUntilReady();
+    return {
+      close: async () => {
+        this.workers.delete(worker);
+        await worker.close();
+      },
+    };
+  }
+
+  async depth(): Promise<QueueDepth> {
+    const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+    return {
+      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+      active: counts.active ?? 0,
+      delayed: counts.delayed ?? 0,
+      failed: counts.failed ?? 0,
+    };
+  }
+
+  async deadLetters(limit = 100): Promise<DeadLetter[]> {
+    const failed = (await this.queue.getFailed(0, limit - 1)) as Job<FulfillmentJob>[];
+    return failed.map((job) => ({
+      jobId: job.id ?? jobIdOf(job.data),
+      job: job.data,
+      error: job.failedReason,
+      attempts: job.attemptsMade,
+      failedAt: new Date(job.finishedOn ?? job.timestamp).toISOString(),
+    }));
+  }
+
+  /** Closes the workers (each waits for its running jobs), then the queue's connection. */
+  async close(): Promise<void> {
+    await Promise.all([...this.workers].map((worker) => worker.close()));
+    this.workers.clear();
+    await this.queue.close();
+  }
+}
+
+function jobOptionsOf(job: FulfillmentJob, options: EnqueueOptions | undefined): JobsOptions {
+  return {
+    jobId: jobIdOf(job),
+    ...(options?.delayMs ? { delay: options.delayMs } : {}),
+    ...(options?.retry ? { attempts: options.retry.attempts, backoff: backoffOf(options.retry) } : {}),
+  };
+}
+
+/**
+ * The processor. A throw retries the job with backoff, unless this is its last try or the error is
+ * a NonRetryableJobError: then `onFailed` is awaited first and an UnrecoverableError stops BullMQ
+ * from trying again (the try count alone would too, but this way it does not hinge on BullMQ's
+ * counting matching ours).
+ */
+async function runJob(bullJob: Job<FulfillmentJob>, handlers: JobHandlers): Promise<void> {
+  const job = bullJob.data;
+  const attempt = bullJob.attemptsMade + 1;
+  const interruptions = bullJob.attemptsStarted - attempt;
+  let error: Error;
+  if (interruptions >= maxInterruptions) {
+    error = new NonRetryableJobError(
+      `job ${bullJob.id} was interrupted ${interruptions} times (the process stopped while it ran)`,
+    );
+  } else {
+    try {
+      await handlers.handle(job, { attempt });
+      return;
+    } catch (thrown) {
+      error = asError(thrown);
+    }
+  }
+  const lastTry = error instanceof NonRetryableJobError || attempt >= (bullJob.opts.attempts ?? 1);
+  if (!lastTry) throw error;
+  const recorded = await reportFinalFailure(handlers, job, error);
+  throw new UnrecoverableError(recorded.message);
+}

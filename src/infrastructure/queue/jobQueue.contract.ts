@@ -1,0 +1,277 @@
+import {
+  jobIdOf,
+  NonRetryableJobError,
+  type FulfillmentJob,
+  type JobHandlers,
+  type JobQueue,
+  type QueueWorker,
+} from '../../application/ports/jobQueue';
+
+/**
+ * The one contract every JobQueue adapter passes (BullMQ's adapter-conformance idea): the spec
+ * files of each adapter call `describeJobQueueContract` with a factory for fresh, empty storage.
+ * `reopen` builds a new queue on the same storage, as a restarted process would.
+ */
+export type JobQueueFixture = Readonly<{
+  queue: JobQueue;
+  reopen(): Promise<JobQueue>;
+  cleanup(): Promise<void>;
+}>;
+
+const fastRetry = { attempts: 5, backoffMs: 15 };
+
+let sequence = 0;
+const stepJob = (label: string): FulfillmentJob => ({
+  kind: 'step',
+  name: 'ReserveInventory',
+  sagaId: `saga-${label}-${process.pid}-${++sequence}`,
+  orderId: `order-${sequence}`,
+  causationId: `event-${sequence}`,
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function eventually(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    await sleep(5);
+  }
+}
+
+async function probeUntil<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(10);
+  }
+}
+
+type Run = Readonly<{ jobId: string; attempt: number; at: number }>;
+type Failure = Readonly<{ jobId: string; job: FulfillmentJob; error: Error }>;
+
+/** Handlers that record every call; `behaviour` decides what each try does. */
+function recordingHandlers(behaviour: (job: FulfillmentJob, attempt: number) => Promise<void> = async () => {}) {
+  const runs: Run[] = [];
+  const failures: Failure[] = [];
+  const handlers: JobHandlers = {
+    async handle(job, { attempt }) {
+      runs.push({ jobId: jobIdOf(job), attempt, at: Date.now() });
+      await behaviour(job, attempt);
+    },
+    async onFailed(job, error) {
+      failures.push({ jobId: jobIdOf(job), job, error });
+    },
+  };
+  const runsOf = (job: FulfillmentJob) => runs.filter((run) => run.jobId === jobIdOf(job));
+  return { handlers, runs, failures, runsOf };
+}
+
+export function describeJobQueueContract(name: string, factory: () => Promise<JobQueueFixture>): void {
+  describe(`JobQueue contract: ${name}`, () => {
+    let fixture: JobQueueFixture | undefined;
+    let queue: JobQueue;
+    const workers: QueueWorker[] = [];
+    const startWorker = async (handlers: JobHandlers, concurrency = 4) => {
+      const worker = await queue.startWorker(handlers, { concurrency });
+      workers.push(worker);
+      return worker;
+    };
+
+    beforeEach(async () => {
+      fixture = undefined;
+      fixture = await factory();
+      queue = fixture.queue;
+    });
+
+    afterEach(async () => {
+      if (!fixture) return; // the factory failed, and said why
+      await Promise.all(workers.splice(0).map((worker) => worker.close()));
+      await queue.close();
+      await fixture.cleanup();
+    });
+
+    it('runs jobs with at most the given concurrency, and all of them', async () => {
+      let runningNow = 0;
+      let mostAtOnce = 0;
+      const recorder = recordingHandlers(async () => {
+        runningNow += 1;
+        mostAtOnce = Math.max(mostAtOnce, runningNow);
+        await sleep(60);
+        runningNow -= 1;
+      });
+      const jobs = Array.from({ length: 6 }, () => stepJob('concurrency'));
+      await queue.enqueueMany(jobs.map((job) => ({ job })));
+      await startWorker(recorder.handlers, 2);
+
+      await eventually(() => recorder.runs.length === 6 && runningNow === 0, 'all six jobs ran');
+      expect(mostAtOnce).toBe(2);
+      expect(new Set(recorder.runs.map((run) => run.jobId))).toEqual(new Set(jobs.map(jobIdOf)));
+    });
+
+    it('runs a job enqueued twice with the same id once, even when it comes again after it ran', async () => {
+      const recorder = recordingHandlers();
+      const job = stepJob('duplicate');
+      await queue.enqueue(job);
+      await queue.enqueue({ ...job, causationId: 'a-redelivered-event' });
+      await startWorker(recorder.handlers);
+      await eventually(() => recorder.runs.length === 1, 'the job ran');
+
+      await queue.enqueueMany([{ job }, { job }]);
+      await sleep(300);
+      expect(recorder.runsOf(job)).toHaveLength(1);
+      expect(recorder.runs[0]!.attempt).toBe(1);
+    });
+
+    it('retries a transient error with growing delays until it succeeds', async () => {
+      const recorder = recordingHandlers(async (_job, attempt) => {
+        if (attempt <= 3) throw new Error(`participant unavailable (try ${attempt})`);
+      });
+      const job = stepJob('transient');
+      await queue.enqueue(job, { retry: { attempts: 5, backoffMs: 20 } });
+      await startWorker(recorder.handlers);
+
+      await eventually(() => recorder.runs.length === 4, 'the fourth try ran');
+      await sleep(100);
+      const runs = recorder.runsOf(job);
+      expect(runs.map((run) => run.attempt)).toEqual([1, 2, 3, 4]);
+      const waits = runs.slice(1).map((run, index) => run.at - runs[index]!.at);
+      // With jitter, try n waits at least 0.5 × 20 ms × 2^(n-1): 10, 20, 40 ms (a little timer slack
+      // allowed). Only lower bounds: a loaded machine may stretch any wait, but never shorten one.
+      expect(waits[0]).toBeGreaterThanOrEqual(8);
+      expect(waits[1]).toBeGreaterThanOrEqual(18);
+      expect(waits[2]).toBeGreaterThanOrEqual(38);
+      expect(recorder.failures).toEqual([]);
+      expect(await queue.deadLetters()).toEqual([]);
+    });
+
+    it('reports a job whose retries ran out once, and keeps it as a dead letter', async () => {
+      const recorder = recordingHandlers(async () => {
+        throw new Error('participant answered 503');
+      });
+      const job = stepJob('exhausted');
+      await queue.enqueue(job, { retry: { attempts: 3, backoffMs: 10 } });
+      await startWorker(recorder.handlers);
+
+      await eventually(() => recorder.failures.length === 1, 'onFailed was called');
+      await sleep(200);
+      expect(recorder.runsOf(job).map((run) => run.attempt)).toEqual([1, 2, 3]);
+      expect(recorder.failures).toHaveLength(1);
+      expect(recorder.failures[0]!.job).toEqual(job);
+      expect(recorder.failures[0]!.error.message).toBe('participant answered 503');
+
+      const deadLetters = await queue.deadLetters();
+      expect(deadLetters).toEqual([
+        { jobId: jobIdOf(job), job, error: 'participant answered 503', attempts: 3, failedAt: expect.any(String) },
+      ]);
+      expect(Number.isNaN(Date.parse(deadLetters[0]!.failedAt))).toBe(false);
+      expect((await queue.depth()).failed).toBe(1);
+    });
+
+    it('does not retry a NonRetryableJobError, and reports it once', async () => {
+      const recorder = recordingHandlers(async () => {
+        throw new NonRetryableJobError('INSUFFICIENT_STOCK for sku ABC');
+      });
+      const job = stepJob('rejected');
+      await queue.enqueue(job, { retry: fastRetry });
+      await startWorker(recorder.handlers);
+
+      await eventually(() => recorder.failures.length === 1, 'onFailed was called');
+      await sleep(200);
+      expect(recorder.runsOf(job)).toHaveLength(1);
+      expect(recorder.failures).toHaveLength(1);
+      expect(recorder.failures[0]!.error).toBeInstanceOf(NonRetryableJobError);
+      expect(await queue.deadLetters()).toEqual([
+        expect.objectContaining({ jobId: jobIdOf(job), error: 'INSUFFICIENT_STOCK for sku ABC', attempts: 1 }),
+      ]);
+    });
+
+    it('records the onFailed error beside the job error when onFailed itself throws', async () => {
+      const job = stepJob('report-fails');
+      await queue.enqueue(job, { retry: { attempts: 1, backoffMs: 10 } });
+      await startWorker({
+        handle: async () => {
+          throw new Error('participant answered 500');
+        },
+        onFailed: async () => {
+          throw new Error('event store unavailable');
+        },
+      });
+      const deadLetters = await probeUntil(
+        () => queue.deadLetters(),
+        (letters) => letters.length > 0,
+        'the job was dead-lettered',
+      );
+      expect(deadLetters).toHaveLength(1);
+      expect(deadLetters[0]!.error).toContain('participant answered 500');
+      expect(deadLetters[0]!.error).toContain('event store unavailable');
+    });
+
+    it('does not run a delayed job before its delay, and runs it after', async () => {
+      const recorder = recordingHandlers();
+      const job = stepJob('delayed');
+      await startWorker(recorder.handlers);
+      const enqueuedAt = Date.now();
+      await queue.enqueue(job, { delayMs: 400 });
+
+      await sleep(250);
+      expect(recorder.runs).toEqual([]);
+      expect((await queue.depth()).delayed).toBe(1);
+      await eventually(() => recorder.runs.length === 1, 'the delayed job ran');
+      expect(recorder.runs[0]!.at - enqueuedAt).toBeGreaterThanOrEqual(390);
+    });
+
+    it('keeps a delayed job across close and reopen (a restart)', async () => {
+      const job = stepJob('durable');
+      const enqueuedAt = Date.now();
+      await queue.enqueue(job, { delayMs: 300 });
+      await queue.close();
+
+      queue = await fixture!.reopen();
+      expect((await queue.depth()).delayed).toBe(1);
+      const recorder = recordingHandlers();
+      await startWorker(recorder.handlers);
+      await eventually(() => recorder.runs.length === 1, 'the delayed job ran after the reopen');
+      expect(recorder.runs[0]!.jobId).toBe(jobIdOf(job));
+      expect(recorder.runs[0]!.at - enqueuedAt).toBeGreaterThanOrEqual(290);
+    });
+
+    it('counts waiting, active, delayed and failed jobs', async () => {
+      expect(await queue.depth()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+      const [slow, next, later] = [stepJob('slow'), stepJob('next'), stepJob('later')];
+      await queue.enqueue(slow);
+      await queue.enqueue(next);
+      await queue.enqueue(later, { delayMs: 60_000 });
+      expect(await queue.depth()).toEqual({ waiting: 2, active: 0, delayed: 1, failed: 0 });
+
+      let release = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const recorder = recordingHandlers(() => released);
+      await startWorker(recorder.handlers, 1);
+      await eventually(() => recorder.runs.length === 1, 'the first job started');
+      expect(await queue.depth()).toEqual({ waiting: 1, active: 1, delayed: 1, failed: 0 });
+      release();
+      await eventually(() => recorder.runs.length === 2, 'the second job started');
+    });
+
+    it('closing a worker waits for its running handler and takes no new job', async () => {
+      let finished = false;
+      const recorder = recordingHandlers(async () => {
+        await sleep(250);
+        finished = true;
+      });
+      const worker = await startWorker(recorder.handlers, 1);
+      await queue.enqueue(stepJob('running'));
+      await eventually(() => recorder.runs.length === 1, 'the job started');
+
+      await worker.close();
+      expect(finished).toBe(true);
+      await queue.enqueue(stepJob('after-close'));
+      await sleep(250);
+      expect(recorder.runs).toHaveLength(1);
+      expect((await queue.depth()).waiting).toBe(1);
+    });
+  });
+}
