@@ -1,0 +1,2 @@
+export * from './catchUpSubscription';
+export * from './checkpointedConsumer';

@@ -1,0 +1,2 @@
+export * from './createSqlEventStore';
+export { EventIdReusedError } from './eventIdReusedError';
