@@ -1,0 +1,278 @@
+/**
+ * HTTP and projection-rebuild throughput.
+ *
+ * 1. POST /orders (validation, auth, rate limit, one OrderCreated appended) at 50 connections for
+ *    10 s, on SQLite and on MariaDB, each beside a same-run baseline: a bare express app whose
+ *    POST /orders parses the JSON body and answers 202.
+ * 2. `projections rebuild` on SQLite over a generated log, beside the raw read-all rate of the
+ *    same log (readAll in batches, nothing applied).
+ *
+ *   npm run bench:http      (needs MariaDB at TEST_MYSQL_URL, default root@127.0.0.1:3306)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import express from 'express';
+import { v4 as uuidv4 } from 'uuid';
+import { currentSchemaVersion } from '../src/application/eventCatalog';
+import { placeOrder } from '../src/application/commands/placeOrder';
+import { silentLogger } from '../src/application/ports/logger';
+import type { EventStore, NewEvent } from '../src/application/ports/eventStore';
+import { streamName, type FulfillmentEvent } from '../src/domain/events';
+import { buildService, type Service } from '../src/infrastructure/app/buildService';
+import { loadConfig } from '../src/infrastructure/config/config';
+import { databaseLocations, migrateAll } from '../src/infrastructure/database/databases';
+import { createMetrics } from '../src/infrastructure/observability/metrics';
+import { rebuildSagasProjection } from '../src/infrastructure/readModel/projectionRebuild';
+import { createMysqlTestDatabase, testRedisUrl, uniqueRedisPrefix } from '../src/testing/testServices';
+
+const CONNECTIONS = 50;
+const DURATION_S = 10;
+const REBUILD_SAGAS = 25_000; // 6 events each: 150,000 events
+const clientToken = 'bench-client-token-0123456789';
+
+const orderBody = JSON.stringify({
+  patientId: 'patient-bench',
+  medications: [
+    { sku: 'AMOX-500-CAP', quantity: 2 },
+    { sku: 'IBU-200-TAB', quantity: 1 },
+  ],
+  shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+});
+
+type Load = Readonly<{ requestsPerSecond: number; p50: number; p99: number; non2xx: number; errors: number }>;
+
+async function load(server: Server, label: string): Promise<Load> {
+  const { port } = server.address() as AddressInfo;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/orders`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${clientToken}` },
+    body: orderBody,
+  });
+  const figures = {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+  console.log(
+    `${label.padEnd(28)} ${figures.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms  non-2xx ${figures.non2xx}  errors ${figures.errors}`,
+  );
+  return figures;
+}
+
+const listen = (app: express.Express) =>
+  new Promise<Server>((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server));
+  });
+const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+async function baseline(): Promise<Load> {
+  const app = express();
+  app.post('/orders', express.json(), (_req, res) => {
+    res.status(202).json({ accepted: true });
+  });
+  const server = await listen(app);
+  try {
+    return await load(server, 'bare express 202 (baseline)');
+  } finally {
+    await close(server);
+  }
+}
+
+async function serviceUnderLoad(env: Record<string, string>, label: string): Promise<Load> {
+  const config = loadConfig({
+    ...env,
+    API_TOKENS: `client:${clientToken}`,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '10000000',
+  });
+  await migrateAll(databaseLocations(config.databaseUrl));
+  const service = buildService(config, { logger: silentLogger, metrics: createMetrics({ defaultMetrics: false }) });
+  try {
+    const server = await service.serve(0);
+    const figures = await load(server, label);
+    return figures;
+  } finally {
+    await service.close();
+  }
+}
+
+function result(name: string, value: number, unit: string, baselineValue: number, target: string, met: boolean) {
+  const ratio = baselineValue ? Number((value / baselineValue).toFixed(3)) : 0;
+  console.log(
+    `RESULT ${JSON.stringify({ name, value: Number(value.toFixed(2)), unit, baseline: Number(baselineValue.toFixed(2)), ratio, target, met })}`,
+  );
+}
+
+const metadata = (type: FulfillmentEvent['type'], sagaId: string, occurredAt: string) => ({
+  eventId: uuidv4(),
+  correlationId: sagaId,
+  causationId: 'bench',
+  occurredAt,
+  schemaVersion: currentSchemaVersion(type),
+});
+
+/** A saga's typical life: OrderCreated, then five saga events to COMPLETED. */
+async function writeLog(service: Service, sagas: number): Promise<number> {
+  const { eventStore } = service;
+  const at = new Date('2024-05-01T10:00:00.000Z');
+  let written = 0;
+  for (let i = 0; i < sagas; i++) {
+    const saga = await placeOrder({ eventStore, clock: { now: () => at } }, JSON.parse(orderBody), {
+      causationId: 'bench',
+      actor: 'bench',
+    });
+    const changed = (
+      from: string | null,
+      to: string,
+      currentStep: string | null,
+      compensationStack: string[],
+    ): NewEvent => {
+      const event = {
+        type: 'SagaStateChanged',
+        data: { ...saga, from, to, currentStep, compensationStack, machineVersion: 1, snapshot: {} },
+      } as FulfillmentEvent;
+      return { ...event, metadata: metadata(event.type, saga.sagaId, at.toISOString()) } as NewEvent;
+    };
+    await eventStore.appendToStream(streamName.saga(saga.sagaId), [
+      changed(null, 'PENDING_PRESCRIPTION', 'CreatePrescription', ['CancelOrder']),
+      changed('PENDING_PRESCRIPTION', 'PENDING_INVENTORY_RESERVATION', 'ReserveInventory', [
+        'CancelOrder',
+        'CancelPrescription',
+      ]),
+      changed('PENDING_INVENTORY_RESERVATION', 'PENDING_SHIPMENT', 'InitiateShipment', [
+        'CancelOrder',
+        'CancelPrescription',
+        'ReleaseInventory',
+      ]),
+      changed('PENDING_SHIPMENT', 'COMPLETED', null, ['CancelOrder', 'CancelPrescription', 'ReleaseInventory']),
+      {
+        type: 'SagaCompleted',
+        data: { sagaId: saga.sagaId, orderId: saga.orderId },
+        metadata: metadata('SagaCompleted', saga.sagaId, at.toISOString()),
+      } as NewEvent,
+    ]);
+    written += 6;
+  }
+  return written;
+}
+
+async function readAllRate(eventStore: EventStore): Promise<number> {
+  const started = process.hrtime.bigint();
+  let after = 0;
+  let count = 0;
+  for (;;) {
+    const batch = await eventStore.readAll({ after, maxCount: 2000 });
+    if (batch.length === 0) break;
+    count += batch.length;
+    after = batch.at(-1)!.position;
+  }
+  return count / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+async function rebuildBench(folder: string) {
+  const config = loadConfig({
+    DATABASE_URL: `sqlite:${join(folder, 'rebuild.sqlite')}`,
+    DATA_DIR: folder,
+    LOG_LEVEL: 'silent',
+  });
+  await migrateAll(databaseLocations(config.databaseUrl));
+  const service = buildService(config, { logger: silentLogger, metrics: createMetrics({ defaultMetrics: false }) });
+  try {
+    const events = await writeLog(service, REBUILD_SAGAS);
+    const rawRate = await readAllRate(service.eventStore);
+    const started = process.hrtime.bigint();
+    const rebuilt = await rebuildSagasProjection({
+      serviceDb: service.serviceDb,
+      eventStore: service.eventStore,
+      headPosition: service.headPosition,
+      batchSize: 5000,
+    });
+    const rebuildRate = rebuilt.eventsApplied / (Number(process.hrtime.bigint() - started) / 1e9);
+    const rows = Number(
+      ((await service.serviceDb('order_fulfillment_sagas').count({ n: '*' }).first()) as { n: number }).n,
+    );
+    console.log(
+      `rebuild over ${events} events (${rows} rows): ${rebuildRate.toFixed(0)} events/s; raw read-all ${rawRate.toFixed(0)} events/s`,
+    );
+    result('projection rebuild sqlite', rebuildRate, 'events/s', rawRate, '>= 50000 events/s', rebuildRate >= 50_000);
+    result(
+      'projection rebuild vs raw read-all sqlite',
+      rebuildRate,
+      'events/s',
+      rawRate,
+      '>= 0.5x raw read-all',
+      rebuildRate >= 0.5 * rawRate,
+    );
+  } finally {
+    await service.close();
+  }
+}
+
+async function main() {
+  const folder = mkdtempSync(join(tmpdir(), 'http-bench-'));
+  try {
+    // BENCH_ONLY=rebuild measures the rebuild alone.
+    if (process.env.BENCH_ONLY === 'rebuild') return await rebuildBench(folder);
+    const sqliteBaseline = await baseline();
+    const sqlite = await serviceUnderLoad(
+      { DATABASE_URL: `sqlite:${join(folder, 'http.sqlite')}`, DATA_DIR: folder },
+      'POST /orders on SQLite',
+    );
+    result(
+      'POST /orders sqlite throughput',
+      sqlite.requestsPerSecond,
+      'req/s',
+      sqliteBaseline.requestsPerSecond,
+      '>= 0.30x bare express',
+      sqlite.requestsPerSecond >= 0.3 * sqliteBaseline.requestsPerSecond && sqlite.non2xx === 0,
+    );
+    result('POST /orders sqlite p99', sqlite.p99, 'ms', sqliteBaseline.p99, '< 25 ms', sqlite.p99 < 25);
+
+    const mysql = await createMysqlTestDatabase();
+    try {
+      const mysqlBaseline = await baseline();
+      // The MariaDB deployment's queue is BullMQ; POST /orders itself never touches the queue.
+      const figures = await serviceUnderLoad(
+        {
+          DATABASE_URL: mysql.url,
+          DATA_DIR: folder,
+          REDIS_URL: testRedisUrl,
+          QUEUE_PREFIX: uniqueRedisPrefix('bench'),
+        },
+        'POST /orders on MariaDB',
+      );
+      result(
+        'POST /orders mariadb throughput',
+        figures.requestsPerSecond,
+        'req/s',
+        mysqlBaseline.requestsPerSecond,
+        '>= 0.20x bare express',
+        figures.requestsPerSecond >= 0.2 * mysqlBaseline.requestsPerSecond && figures.non2xx === 0,
+      );
+      result('POST /orders mariadb p99', figures.p99, 'ms', mysqlBaseline.p99, '< 25 ms', figures.p99 < 25);
+    } finally {
+      await mysql.drop();
+    }
+
+    await rebuildBench(folder);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

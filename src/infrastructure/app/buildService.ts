@@ -1,0 +1,183 @@
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import type { Knex } from 'knex';
+import type { CommandDependencies } from '../../application/commands/commandContext';
+import { systemClock, type Clock } from '../../application/ports/clock';
+import type { CheckpointStore } from '../../application/ports/checkpointStore';
+import type { EventStore } from '../../application/ports/eventStore';
+import type { JobQueue } from '../../application/ports/jobQueue';
+import type { Logger } from '../../application/ports/logger';
+import { orderFulfillmentSagasProjection } from '../../application/projections/orderFulfillmentSagasProjection';
+import { projectionConsumer } from '../../application/projections/projection';
+import type { QueryDependencies } from '../../application/queries/queryContext';
+import { startCatchUpSubscription, type CatchUpSubscription } from '../../application/subscriptions';
+import type { Config } from '../config/config';
+import { databaseLocations, type DatabaseLocations } from '../database/databases';
+import { createKnex } from '../database/knexClient';
+import { createSqlEventStore } from '../eventStore/createSqlEventStore';
+import { SqliteEventStore } from '../eventStore/sqliteEventStore';
+import { createHttpApp } from '../http/createHttpApp';
+import { knexIdempotencyStore, type IdempotencyStore } from '../http/idempotencyStore';
+import { asLoggerPort, createLogger } from '../observability/logger';
+import { createMetrics, type FulfillmentMetrics } from '../observability/metrics';
+import { createParticipants, type Participants } from '../participants/createParticipants';
+import { createJobQueue } from '../queue/createJobQueue';
+import { knexSagaProjectionStorage, loadProjectionCheckpoint } from '../readModel/knexProjectionStorage';
+import { knexSagaReadModel } from '../readModel/knexSagaReadModel';
+import { liveSagasTable } from '../readModel/sagaSummaryRows';
+import { loadOrCreateApiTokens } from './apiTokens';
+
+/**
+ * The composition root: every adapter built once from the configuration, and the roles
+ * (`serve`, `project`, …) started from it. Roles added later (reactor, workers) take what they
+ * need from here and register their shutdown with `onClose`.
+ */
+export type Service = Readonly<{
+  config: Config;
+  logger: Logger;
+  metrics: FulfillmentMetrics;
+  clock: Clock;
+  locations: DatabaseLocations;
+  serviceDb: Knex;
+  eventStore: EventStore;
+  checkpoints: CheckpointStore;
+  jobQueue: JobQueue;
+  participants: Participants;
+  idempotencyStore: IdempotencyStore;
+  commands: CommandDependencies;
+  queries: QueryDependencies;
+  /** Global position of the last event stored (0 for an empty log). */
+  headPosition(): Promise<number>;
+  /** Events not yet applied by the sagas projection. */
+  projectionLag(): Promise<number>;
+  createHttpApp(): Express;
+  /** `serve`: the HTTP API on `port` (0 picks a free one). */
+  serve(port?: number): Promise<Server>;
+  /** `project`: follows the event store into `order_fulfillment_sagas`. */
+  startProjection(): CatchUpSubscription;
+  /** Registers shutdown work; it runs before what was built earlier (last in, first out). */
+  onClose(close: () => Promise<void>): void;
+  close(): Promise<void>;
+}>;
+
+export type BuildServiceOptions = Readonly<{ logger?: Logger; clock?: Clock; metrics?: FulfillmentMetrics }>;
+
+/** Projection lag above which /readyz reports the service not ready. */
+export const maxReadyProjectionLag = 10_000;
+
+export function buildService(config: Config, options: BuildServiceOptions = {}): Service {
+  const logger = options.logger ?? asLoggerPort(createLogger({ level: config.logLevel }));
+  const clock = options.clock ?? systemClock;
+  const metrics = options.metrics ?? createMetrics();
+  const locations = databaseLocations(config.databaseUrl);
+  const closers: (() => Promise<void>)[] = [];
+  const onClose = (close: () => Promise<void>) => void closers.push(close);
+
+  const serviceDb = createKnex(locations.serviceUrl);
+  onClose(() => serviceDb.destroy());
+  const sqlEventStore = createSqlEventStore(locations);
+  onClose(() => sqlEventStore.close());
+  const { eventStore, checkpoints } = sqlEventStore;
+  const eventLogDb =
+    locations.eventStoreUrl === locations.serviceUrl ? serviceDb : createKnex(locations.eventStoreUrl, { poolMax: 1 });
+  if (eventLogDb !== serviceDb) onClose(() => eventLogDb.destroy());
+  const jobQueue = createJobQueue(config, {
+    logger,
+    clock,
+    ...(eventStore instanceof SqliteEventStore ? { eventStoreSqlite: eventStore.db } : {}),
+  });
+  onClose(() => jobQueue.close());
+
+  const participants = createParticipants({ db: serviceDb, config, clock });
+  const idempotencyStore = knexIdempotencyStore(serviceDb, clock);
+  const readModel = knexSagaReadModel(serviceDb);
+  const commands = { eventStore, clock };
+  const queries = { eventStore, readModel };
+
+  const headPosition = async () => {
+    const row = (await eventLogDb('events').max({ head: 'position' }).first()) as
+      { head: number | string | null } | undefined;
+    return Number(row?.head ?? 0);
+  };
+  const projectionLag = async () =>
+    Math.max(
+      0,
+      (await headPosition()) - (await loadProjectionCheckpoint(serviceDb, orderFulfillmentSagasProjection.name)),
+    );
+  metrics.bindMetricSources({
+    queueDepth: () => jobQueue.depth(),
+    projectionLag: async () => ({ [orderFulfillmentSagasProjection.name]: await projectionLag() }),
+  });
+
+  const readiness = {
+    database: async () => void (await serviceDb.raw('SELECT 1')),
+    eventStore: async () => void (await eventStore.readAll({ after: 0, maxCount: 1 })),
+    queue: async () => void (await jobQueue.depth()),
+    projection: async () => {
+      const lag = await projectionLag();
+      if (lag > maxReadyProjectionLag)
+        throw new Error(`the sagas projection is ${lag} events behind (limit ${maxReadyProjectionLag})`);
+    },
+  };
+
+  const service: Service = {
+    config,
+    logger,
+    metrics,
+    clock,
+    locations,
+    serviceDb,
+    eventStore,
+    checkpoints,
+    jobQueue,
+    participants,
+    idempotencyStore,
+    commands,
+    queries,
+    headPosition,
+    projectionLag,
+    createHttpApp: () =>
+      createHttpApp({
+        commands,
+        queries,
+        catalog: participants.catalog,
+        tokens: loadOrCreateApiTokens(config, logger),
+        rateLimitPerMinute: config.rateLimitPerMinute,
+        idempotencyStore,
+        logger,
+        metrics,
+        readiness,
+      }),
+    serve: (port = config.port) =>
+      new Promise((resolvePromise, reject) => {
+        const server = service.createHttpApp().listen(port);
+        server.once('error', reject);
+        server.once('listening', () => {
+          logger.info({ port: (server.address() as { port: number }).port }, 'HTTP API listening');
+          onClose(() => new Promise<void>((done) => server.close(() => done())));
+          resolvePromise(server);
+        });
+      }),
+    startProjection: () => {
+      const subscription = startCatchUpSubscription({
+        name: orderFulfillmentSagasProjection.name,
+        store: eventStore,
+        consumer: projectionConsumer(
+          orderFulfillmentSagasProjection,
+          knexSagaProjectionStorage(serviceDb, liveSagasTable),
+        ),
+        logger,
+      });
+      onClose(() => subscription.stop());
+      return subscription;
+    },
+    onClose,
+    close: async () => {
+      while (closers.length > 0) {
+        const close = closers.pop()!;
+        await close().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));
+      }
+    },
+  };
+  return service;
+}

@@ -1,0 +1,120 @@
+import { Command, Option } from 'commander';
+import { buildService, type Service } from '../app/buildService';
+import { loadConfig, type Config } from '../config/config';
+import { databaseLocations, migrateAll } from '../database/databases';
+import { seedCatalog } from '../participants/builtin/demoCatalog';
+import { rebuildableProjections, rebuildSagasProjection } from '../readModel/projectionRebuild';
+import { rebuildProgressBar } from './rebuildProgressBar';
+
+/**
+ * `fulfillment <command>` (SPEC §7): one binary, one subcommand per role or chore. Long-running
+ * roles stop cleanly on SIGINT/SIGTERM.
+ */
+export function createCli(): Command {
+  const program = new Command('fulfillment').description('Order fulfillment saga service').showHelpAfterError();
+
+  program
+    .command('migrate')
+    .description('apply the database migrations (event store and service tables)')
+    .action(async () => {
+      const config = loadConfig();
+      await migrateAll(databaseLocations(config.databaseUrl));
+      console.log(`migrated ${config.databaseUrl}`);
+    });
+
+  program
+    .command('seed')
+    .description('load the demo catalog and its stock')
+    .action(() =>
+      withService(async (service) => {
+        const items = await seedCatalog(service.participants.catalog);
+        console.log(`seeded ${items.length} catalog items`);
+      }),
+    );
+
+  program
+    .command('serve')
+    .description('the HTTP API only')
+    .action(async () => void (await runRole(async (service) => void (await service.serve()))));
+
+  program
+    .command('project')
+    .description('follow the event store into the read models')
+    .action(async () => void (await runRole(async (service) => void service.startProjection())));
+
+  const projections = program.command('projections').description('read model maintenance');
+  projections
+    .command('rebuild')
+    .description('replay the event store into a fresh copy of a read model and swap it in')
+    .addOption(
+      new Option('--projection <name>', 'the projection to rebuild')
+        .choices([...rebuildableProjections])
+        .default(rebuildableProjections[0]),
+    )
+    .option('--batch-size <n>', 'events per batch', (text) => Number.parseInt(text, 10), 2000)
+    .action((options: { projection: string; batchSize: number }) =>
+      withService(async (service) => {
+        const bar = rebuildProgressBar(options.projection);
+        const started = Date.now();
+        const result = await rebuildSagasProjection({
+          serviceDb: service.serviceDb,
+          eventStore: service.eventStore,
+          headPosition: service.headPosition,
+          batchSize: options.batchSize,
+          onProgress: (progress) => bar.update(progress),
+        }).finally(() => bar.stop());
+        const seconds = (Date.now() - started) / 1000;
+        console.log(
+          `rebuilt ${options.projection}${result.resumedFrom ? ` (resumed from position ${result.resumedFrom})` : ''}: ` +
+            `${result.eventsApplied} events in ${seconds.toFixed(1)}s, at position ${result.position}`,
+        );
+      }),
+    );
+
+  return program;
+}
+
+/** Builds the service for a one-shot command and always closes it. */
+async function withService(work: (service: Service) => Promise<void>, config: Config = loadConfig()): Promise<void> {
+  await migrateAll(databaseLocations(config.databaseUrl));
+  const service = buildService(config);
+  try {
+    await work(service);
+  } finally {
+    await service.close();
+  }
+}
+
+/** Starts a long-running role and closes the service on the first SIGINT/SIGTERM. */
+export async function runRole(
+  start: (service: Service) => Promise<void>,
+  config: Config = loadConfig(),
+): Promise<Service> {
+  await migrateAll(databaseLocations(config.databaseUrl));
+  const service = buildService(config);
+  const shutdown = (signal: string) => {
+    service.logger.info({ signal }, 'shutting down');
+    service.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  try {
+    await start(service);
+  } catch (error) {
+    await service.close();
+    throw error;
+  }
+  return service;
+}
+
+if (require.main === module) {
+  createCli()
+    .parseAsync(process.argv)
+    .catch((error: unknown) => {
+      console.error((error as Error).message);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,44 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { ApiToken, Role } from '../config/config';
+import { ForbiddenError, UnauthorizedError } from './httpErrors';
+import { contextOf } from './requestContext';
+
+/**
+ * Bearer tokens from API_TOKENS. Tokens are compared as SHA-256 digests with timingSafeEqual
+ * (equal lengths by construction), against every configured token without stopping early, so
+ * the time taken says nothing about how close a guess was. The operator role may do whatever
+ * the client role may.
+ */
+const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
+
+const grants: Readonly<Record<Role, readonly Role[]>> = { client: ['client'], operator: ['client', 'operator'] };
+
+export function authenticate(tokens: readonly ApiToken[]): RequestHandler {
+  const known = tokens.map(({ role, token }) => ({ role, digest: digest(token) }));
+  return (req, res, next) => {
+    const header = req.get('authorization');
+    const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;
+    if (!match)
+      return next(
+        new UnauthorizedError(header ? 'the Authorization header is not a Bearer token' : 'no Authorization header'),
+      );
+    const offered = digest(match[1]!);
+    let role: Role | undefined;
+    for (const candidate of known) {
+      if (timingSafeEqual(offered, candidate.digest) && role === undefined) role = candidate.role;
+    }
+    if (!role) return next(new UnauthorizedError('the bearer token is not one this service knows'));
+    contextOf(res).principal = { role, tokenHash: offered.toString('hex') };
+    next();
+  };
+}
+
+export function authorize(role: Role): RequestHandler {
+  return (_req, res, next) => {
+    const principal = contextOf(res).principal;
+    if (!principal) return next(new UnauthorizedError('no credentials'));
+    if (!grants[principal.role].includes(role)) return next(new ForbiddenError(role));
+    next();
+  };
+}

@@ -1,0 +1,79 @@
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Logger } from '../../application/ports/logger';
+import type { ApiToken } from '../config/config';
+import type { FulfillmentMetrics } from '../observability/metrics';
+import type { ApiRoute } from './apiRoute';
+import { apiRoutes, type ApiDependencies } from './apiRoutes';
+import { authenticate, authorize } from './authentication';
+import { errorMiddleware, jsonBodyLimit } from './errorMiddleware';
+import { RouteNotFoundError, UnsupportedMediaTypeError } from './httpErrors';
+import { idempotency } from './idempotency';
+import type { IdempotencyStore } from './idempotencyStore';
+import { buildOpenApiDocument } from './openApi';
+import { operationalRoutes, type ReadinessChecks } from './operationalRoutes';
+import { perTokenRateLimit } from './rateLimit';
+import { requestContext } from './requestContext';
+import { validate } from './validate';
+
+export type HttpDependencies = ApiDependencies &
+  Readonly<{
+    tokens: readonly ApiToken[];
+    rateLimitPerMinute: number;
+    idempotencyStore: IdempotencyStore;
+    logger: Logger;
+    metrics: FulfillmentMetrics;
+    readiness: ReadinessChecks;
+    version?: string;
+  }>;
+
+/**
+ * The HTTP API of SPEC §5. Per route: authenticate → rate limit (per token) → authorize → JSON
+ * body → Idempotency-Key → validate → handler. Everything that goes wrong ends in the one error
+ * middleware, in the one error shape.
+ */
+export function createHttpApp(dependencies: HttpDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(helmet());
+  app.use(requestContext(dependencies.metrics));
+
+  const routes = apiRoutes(dependencies);
+  const openApiDocument = buildOpenApiDocument(routes, dependencies.version ?? '0.1.0');
+  app.use(operationalRoutes({ ...dependencies, openApiDocument }));
+
+  const authenticated = authenticate(dependencies.tokens);
+  const rateLimited = perTokenRateLimit(dependencies.rateLimitPerMinute);
+  const idempotent = idempotency(dependencies.idempotencyStore);
+  const jsonBody = express.json({ limit: jsonBodyLimit, strict: true, type: 'application/json' });
+  for (const route of routes) {
+    const chain: RequestHandler[] = [authenticated, rateLimited, authorize(route.role)];
+    if (route.body) chain.push(requireJsonContentType, jsonBody);
+    if (route.idempotent) chain.push(idempotent);
+    app[route.method](route.path, ...chain, handlerOf(route));
+  }
+
+  app.use((req, _res, next) => next(new RouteNotFoundError(req.method, req.path)));
+  app.use(errorMiddleware(dependencies.logger));
+  return app;
+}
+
+function handlerOf(route: ApiRoute): RequestHandler {
+  return async (req, res) => {
+    const params = route.params ? validate(route.params, { ...req.params }, 'path') : {};
+    const query = route.query ? validate(route.query, { ...(req.query as object) }, 'query string') : {};
+    const rawBody = req.body === undefined && route.bodyOptional ? {} : req.body;
+    const body = route.body ? validate(route.body, rawBody, 'request body') : undefined;
+    const result = await route.handle({ params, query, body }, res);
+    res.status(route.success.status).json(result);
+  };
+}
+
+/** A body must be JSON; a bodiless request passes (routes whose body is optional accept none). */
+const requireJsonContentType: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (hasBody && !req.is('application/json')) return next(new UnsupportedMediaTypeError(req.get('content-type')));
+  next();
+};

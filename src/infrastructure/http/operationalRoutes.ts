@@ -1,0 +1,52 @@
+import { Router } from 'express';
+import type { FulfillmentMetrics } from '../observability/metrics';
+import { NotReadyError } from './httpErrors';
+
+/** Named checks `/readyz` runs; each resolves when its dependency is usable and throws otherwise. */
+export type ReadinessChecks = Readonly<Record<string, () => Promise<void>>>;
+
+const checkTimeoutMs = 2000;
+
+/** /healthz, /readyz, /metrics and /openapi.json: no token, so probes and scrapers need none. */
+export function operationalRoutes(
+  dependencies: Readonly<{ readiness: ReadinessChecks; metrics: FulfillmentMetrics; openApiDocument: object }>,
+): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'alive' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(
+      Object.entries(dependencies.readiness).map(async ([check, run]) => {
+        try {
+          await withTimeout(run(), checkTimeoutMs, check);
+          return { check, ok: true as const };
+        } catch (error) {
+          return { check, ok: false as const, message: (error as Error).message };
+        }
+      }),
+    );
+    const failures = results
+      .filter((result) => !result.ok)
+      .map(({ check, message }) => ({ check, message: message ?? '' }));
+    if (failures.length > 0) throw new NotReadyError(failures);
+    res.json({ status: 'ready', checks: Object.fromEntries(results.map(({ check }) => [check, 'ok'])) });
+  });
+  router.get('/metrics', async (_req, res) => {
+    res
+      .set('Content-Type', dependencies.metrics.registry.contentType)
+      .send(await dependencies.metrics.registry.metrics());
+  });
+  router.get('/openapi.json', (_req, res) => {
+    res.json(dependencies.openApiDocument);
+  });
+  return router;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, check: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${check} did not answer within ${ms}ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import type { CommandOrigin } from '../../application/commands/commandContext';
+import type { Role } from '../config/config';
+import type { FulfillmentMetrics } from '../observability/metrics';
+import { traceparentFromHeaders } from '../observability/traceContext';
+
+/** What the HTTP edge knows about a request, kept on `res.locals`. */
+export type Principal = Readonly<{ role: Role; tokenHash: string }>;
+export type RequestContext = {
+  requestId: string;
+  traceparent?: string;
+  principal?: Principal;
+  idempotencyKey?: string;
+};
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export const contextOf = (res: Response): RequestContext => res.locals.context as RequestContext;
+
+/** Assigns the request id (the caller's X-Request-Id when sensible), reads traceparent, times the request. */
+export function requestContext(metrics: FulfillmentMetrics): RequestHandler {
+  return (req, res, next) => {
+    const offered = req.get('x-request-id');
+    const requestId = offered && requestIdPattern.test(offered) ? offered : randomUUID();
+    const traceparent = traceparentFromHeaders(req.headers);
+    res.locals.context = { requestId, ...(traceparent ? { traceparent } : {}) } satisfies RequestContext;
+    res.set('X-Request-Id', requestId);
+    const stop = metrics.httpRequestDuration.startTimer();
+    res.on('finish', () => stop({ method: req.method, route: routeOf(req), status: String(res.statusCode) }));
+    next();
+  };
+}
+
+/** The route pattern, not the path: ids would give the histogram one series per order. */
+const routeOf = (req: Request): string => (req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched');
+
+/** The origin of the events a command appends: causation is the Idempotency-Key or the request id. */
+export function commandOrigin(res: Response): CommandOrigin {
+  const context = contextOf(res);
+  return {
+    causationId: context.idempotencyKey ?? context.requestId,
+    actor: context.principal ? `${context.principal.role}:${context.principal.tokenHash.slice(0, 12)}` : 'anonymous',
+    ...(context.traceparent ? { traceparent: context.traceparent } : {}),
+  };
+}

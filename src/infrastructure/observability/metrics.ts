@@ -1,0 +1,100 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QueueDepth } from '../../application/ports/jobQueue';
+
+/**
+ * Every metric the service exposes on /metrics, defined once here. Other parts only increment or
+ * observe them; gauges that mirror outside state (queue depth, projection lag) read it when
+ * scraped, through the sources handed to `bindMetricSources`.
+ */
+export type FulfillmentMetrics = ReturnType<typeof createMetrics>;
+
+const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export function createMetrics(options: Readonly<{ defaultMetrics?: boolean }> = {}) {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const sources: { queueDepth?: () => Promise<QueueDepth>; projectionLag?: () => Promise<Record<string, number>> } = {};
+
+  const metrics = {
+    registry,
+    sagasStarted: new Counter({ name: 'fulfillment_sagas_started_total', help: 'Sagas started', registers }),
+    sagasCompleted: new Counter({
+      name: 'fulfillment_sagas_completed_total',
+      help: 'Sagas that ended COMPLETED',
+      registers,
+    }),
+    sagasCompensated: new Counter({
+      name: 'fulfillment_sagas_compensated_total',
+      help: 'Sagas that ended CANCELLED after unwinding their compensations',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    sagasInManualReview: new Counter({
+      name: 'fulfillment_sagas_manual_review_total',
+      help: 'Sagas sent to MANUAL_REVIEW (a compensation failed after its retries)',
+      registers,
+    }),
+    stepDuration: new Histogram({
+      name: 'fulfillment_step_duration_seconds',
+      help: 'Forward step job duration by step and outcome',
+      labelNames: ['step', 'outcome'] as const,
+      buckets: durationBuckets,
+      registers,
+    }),
+    compensationDuration: new Histogram({
+      name: 'fulfillment_compensation_duration_seconds',
+      help: 'Compensation job duration by compensation and outcome',
+      labelNames: ['compensation', 'outcome'] as const,
+      buckets: durationBuckets,
+      registers,
+    }),
+    jobRetries: new Counter({
+      name: 'fulfillment_job_retries_total',
+      help: 'Job attempts that failed and will be retried',
+      labelNames: ['kind', 'name'] as const,
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'fulfillment_dead_letters_total',
+      help: 'Jobs that failed for good',
+      labelNames: ['kind', 'name'] as const,
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'fulfillment_queue_jobs',
+      help: 'Jobs in the queue by status',
+      labelNames: ['status'] as const,
+      registers,
+      async collect() {
+        if (!sources.queueDepth) return;
+        const depth = await sources.queueDepth().catch(() => undefined);
+        if (!depth) return;
+        for (const [status, count] of Object.entries(depth)) this.set({ status }, count);
+      },
+    }),
+    projectionLag: new Gauge({
+      name: 'fulfillment_projection_lag_events',
+      help: 'Events in the log not yet applied by each projection',
+      labelNames: ['projection'] as const,
+      registers,
+      async collect() {
+        if (!sources.projectionLag) return;
+        const lags = await sources.projectionLag().catch(() => undefined);
+        for (const [projection, lag] of Object.entries(lags ?? {})) this.set({ projection }, lag);
+      },
+    }),
+    httpRequestDuration: new Histogram({
+      name: 'fulfillment_http_request_duration_seconds',
+      help: 'HTTP request duration by method, route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    /** Hands the gauges the functions they read when scraped. */
+    bindMetricSources(bound: typeof sources) {
+      Object.assign(sources, bound);
+    },
+  };
+  return metrics;
+}

@@ -1,0 +1,53 @@
+import type { Knex } from 'knex';
+import type { SagaSummary } from '../../application/projections/sagaSummary';
+import type { SagaListFilter, SagaReadModel, SagaScope } from '../../application/queries/sagaReadModel';
+import { sagaStates, terminalSagaStates, type SagaState } from '../../domain/saga/sagaVocabulary';
+import { fromRow, liveSagasTable, type SagaSummaryRow } from './sagaSummaryRows';
+
+const pendingStates = sagaStates.filter((state) => state.startsWith('PENDING_') || state === 'COMPENSATING');
+
+const scopeFilters: Record<SagaScope, (query: Knex.QueryBuilder) => void> = {
+  pending: (query) => void query.whereIn('state', pendingStates),
+  failed: (query) =>
+    void query.where((where) =>
+      where
+        .where('state', 'MANUAL_REVIEW')
+        .orWhere((cancelled) => cancelled.where('state', 'CANCELLED').whereNotNull('failed_step')),
+    ),
+  completed: (query) => void query.where('state', 'COMPLETED'),
+};
+
+/** The read side of `order_fulfillment_sagas`. */
+export function knexSagaReadModel(db: Knex, table: string = liveSagasTable): SagaReadModel {
+  return {
+    async findBySagaId(sagaId) {
+      const row = await db<SagaSummaryRow>(table).where({ saga_uuid: sagaId }).first();
+      return row ? fromRow(row) : undefined;
+    },
+    async list(filter: SagaListFilter, page) {
+      const query = db<SagaSummaryRow>(table).orderBy('id', 'desc').limit(page.limit);
+      if (filter.state) query.where('state', filter.state);
+      if (filter.scope) scopeFilters[filter.scope](query);
+      if (page.beforePosition !== undefined) query.where('id', '<', page.beforePosition);
+      return ((await query) as SagaSummaryRow[]).map(fromRow);
+    },
+    async countByState() {
+      const rows = (await db(table).select('state').count({ n: '*' }).groupBy('state')) as {
+        state: string;
+        n: number | string;
+      }[];
+      return Object.fromEntries(rows.map((row) => [row.state, Number(row.n)])) as Partial<Record<SagaState, number>>;
+    },
+    async terminalDurationsMs() {
+      const rows = (await db(table)
+        .select('started_at', 'completed_at')
+        .whereIn('state', terminalSagaStates)
+        .whereNotNull('completed_at')) as Pick<SagaSummaryRow, 'started_at' | 'completed_at'>[];
+      return rows
+        .map((row) => new Date(row.completed_at!).getTime() - new Date(row.started_at).getTime())
+        .sort((a, b) => a - b);
+    },
+  };
+}
+
+export type { SagaSummary };
