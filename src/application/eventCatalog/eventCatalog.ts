@@ -77,11 +77,11 @@ const definitions = {
   SagaCompleted: { stream: 'orderFulfillmentSaga', schema: z.object(ids) },
   SagaCompensationFailed: {
     stream: 'orderFulfillmentSaga',
-    schema: z.object({ ...ids, compensation: compensationName, ...failure }),
+    schema: z.object({ ...ids, compensation: compensationName, round: z.number().int().min(0), ...failure }),
   },
   SagaRetryRequested: {
     stream: 'orderFulfillmentSaga',
-    schema: z.object({ ...ids, compensation: compensationName, requestedBy: z.string() }),
+    schema: z.object({ ...ids, compensation: compensationName, round: z.number().int().min(0), requestedBy: z.string() }),
   },
   SagaResolvedManually: {
     stream: 'orderFulfillmentSaga',

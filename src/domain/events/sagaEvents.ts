@@ -37,15 +37,23 @@ export type SagaFailed = DomainEvent<
 
 export type SagaCompleted = DomainEvent<'SagaCompleted', { sagaId: string; orderId: string }>;
 
-/** A compensation failed after its retries: unwinding stops and an operator takes over. */
+/**
+ * A compensation failed after its retries: unwinding stops and an operator takes over. `round` is
+ * the round of the job that failed (the saga's `runCompensation` intent), so a redelivered failure
+ * of an earlier round is recognised as stale.
+ */
 export type SagaCompensationFailed = DomainEvent<
   'SagaCompensationFailed',
-  { sagaId: string; orderId: string; compensation: CompensationName; reason: string }
+  { sagaId: string; orderId: string; compensation: CompensationName; round: number; reason: string }
 >;
 
+/**
+ * An operator retries the compensation under review. `compensation` and `round` name that review
+ * (the failed round, as in the saga's manual review), so a redelivered request retries nothing twice.
+ */
 export type SagaRetryRequested = DomainEvent<
   'SagaRetryRequested',
-  { sagaId: string; orderId: string; compensation: CompensationName; requestedBy: string }
+  { sagaId: string; orderId: string; compensation: CompensationName; round: number; requestedBy: string }
 >;
 
 export type SagaResolvedManually = DomainEvent<

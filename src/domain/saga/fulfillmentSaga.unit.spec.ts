@@ -1,0 +1,351 @@
+import { fulfillmentSaga } from './fulfillmentSaga';
+import type { SagaIntent } from './sagaIntents';
+import type { CompensationName } from './sagaVocabulary';
+import { replay, sagaSpecification } from './testing/sagaSpecification';
+import { inputs } from './testing/sagaInputs';
+import { simulate } from './testing/sagaSimulation';
+
+const retry = { attempts: 3, backoffMs: 200 };
+const definition = fulfillmentSaga({
+  stepDeadlinesMs: { CreatePrescription: 30_000, ReserveInventory: 20_000, InitiateShipment: 60_000 },
+  retry,
+});
+const { given } = sagaSpecification(definition);
+const runCompensation = (compensation: CompensationName, round = 0): SagaIntent => ({
+  type: 'runCompensation',
+  compensation,
+  round,
+  retry,
+});
+
+describe('the fulfillment saga, SPEC §2', () => {
+  describe('forward path', () => {
+    it('starts in PENDING_PRESCRIPTION with CancelOrder pushed, running the first step under its deadline', () => {
+      const [start] = replay(definition, []);
+      expect(start).toMatchObject({
+        state: 'PENDING_PRESCRIPTION',
+        currentStep: 'CreatePrescription',
+        compensationStack: ['CancelOrder'],
+      });
+      expect(start!.intents).toEqual([
+        { type: 'runStep', step: 'CreatePrescription', retry },
+        { type: 'scheduleDeadline', step: 'CreatePrescription', delayMs: 30_000 },
+      ]);
+      expect(start!.events.map((event) => event.type)).toEqual([
+        'SagaStarted',
+        'SagaCompensationRecorded',
+        'SagaStateChanged',
+      ]);
+    });
+
+    it('each success pushes its compensation and starts the next step', () => {
+      given(inputs.prescriptionCreated())
+        .when(inputs.inventoryReserved())
+        .then({
+          state: 'PENDING_SHIPMENT',
+          currentStep: 'InitiateShipment',
+          compensationStack: ['CancelOrder', 'CancelPrescription', 'ReleaseInventory'],
+          intents: [
+            { type: 'runStep', step: 'InitiateShipment', retry },
+            { type: 'scheduleDeadline', step: 'InitiateShipment', delayMs: 60_000 },
+          ],
+          eventTypes: ['SagaCompensationRecorded', 'SagaStateChanged'],
+        });
+    });
+
+    it('the shipment completes the saga', () => {
+      const simulation = simulate(definition, {});
+      expect(simulation.final).toMatchObject({ state: 'COMPLETED', currentStep: null });
+      expect(simulation.stepsRun).toEqual(['CreatePrescription', 'ReserveInventory', 'InitiateShipment']);
+      expect(simulation.compensationsRun).toEqual([]);
+      given(inputs.prescriptionCreated(), inputs.inventoryReserved())
+        .when(inputs.shipmentInitiated())
+        .then({ state: 'COMPLETED', intents: [], eventTypes: ['SagaStateChanged', 'SagaCompleted'] });
+    });
+  });
+
+  describe('failure table', () => {
+    it.each([
+      ['prescription fails', { CreatePrescription: 'is rejected' }, ['CancelOrder']],
+      ['inventory reservation fails', { ReserveInventory: 'is rejected' }, ['CancelPrescription', 'CancelOrder']],
+      [
+        'shipment initiation fails',
+        { InitiateShipment: 'is rejected' },
+        ['ReleaseInventory', 'CancelPrescription', 'CancelOrder'],
+      ],
+      ['prescription times out', { CreatePrescription: 'times out' }, ['CancelOrder']],
+      ['inventory reservation times out', { ReserveInventory: 'times out' }, ['CancelPrescription', 'CancelOrder']],
+      [
+        'shipment initiation times out',
+        { InitiateShipment: 'times out' },
+        ['ReleaseInventory', 'CancelPrescription', 'CancelOrder'],
+      ],
+    ] as const)('%s: %j unwinds %j and ends CANCELLED', (_row, steps, compensations) => {
+      const simulation = simulate(definition, { steps });
+      expect(simulation.compensationsRun).toEqual(compensations);
+      expect(simulation.final).toMatchObject({ state: 'CANCELLED', compensationStack: [], currentStep: null });
+    });
+
+    it('a step failure records SagaFailed with the failure code and starts unwinding at the top of the stack', () => {
+      const decision = given(inputs.prescriptionCreated())
+        .when(inputs.inventoryReservationFailed())
+        .then({
+          state: 'COMPENSATING',
+          currentStep: 'CancelPrescription',
+          intents: [runCompensation('CancelPrescription')],
+          eventTypes: ['SagaFailed', 'SagaStateChanged'],
+        });
+      expect(decision.events[0]).toMatchObject({
+        type: 'SagaFailed',
+        data: { failedStep: 'ReserveInventory', code: 'INSUFFICIENT_STOCK' },
+      });
+    });
+
+    it('a timeout is an ordinary failure with code STEP_TIMEOUT', () => {
+      const { decision } = given().when(inputs.prescriptionFailed('STEP_TIMEOUT'));
+      expect(decision.events[0]).toMatchObject({
+        type: 'SagaFailed',
+        data: { failedStep: 'CreatePrescription', code: 'STEP_TIMEOUT' },
+      });
+      expect(decision.intents).toEqual([runCompensation('CancelOrder')]);
+    });
+
+    it('a compensation failing after its retries stops unwinding: MANUAL_REVIEW, the failed one on top', () => {
+      const simulation = simulate(definition, {
+        steps: { InitiateShipment: 'is rejected' },
+        failingCompensations: ['CancelPrescription'],
+      });
+      expect(simulation.compensationsRun).toEqual(['ReleaseInventory', 'CancelPrescription']);
+      expect(simulation.final).toMatchObject({
+        state: 'MANUAL_REVIEW',
+        currentStep: 'CancelPrescription',
+        compensationStack: ['CancelOrder', 'CancelPrescription'],
+        intents: [],
+      });
+    });
+  });
+
+  describe('manual review', () => {
+    const reviewed = [
+      inputs.prescriptionCreated(),
+      inputs.inventoryReservationFailed(),
+      inputs.compensationFailed('CancelPrescription', 0),
+    ];
+
+    it('retry re-runs the failed compensation with round + 1, then unwinding continues to CANCELLED', () => {
+      given(...reviewed)
+        .when(inputs.retryRequested('CancelPrescription', 0))
+        .then({ state: 'COMPENSATING', intents: [runCompensation('CancelPrescription', 1)] });
+      given(...reviewed, inputs.retryRequested('CancelPrescription', 0))
+        .when(inputs.prescriptionCancelled())
+        .then({ state: 'COMPENSATING', intents: [runCompensation('CancelOrder')] });
+      given(...reviewed, inputs.retryRequested('CancelPrescription', 0), inputs.prescriptionCancelled())
+        .when(inputs.orderCancelled())
+        .then({ state: 'CANCELLED', compensationStack: [], intents: [] });
+    });
+
+    it('a retry that fails again goes back to MANUAL_REVIEW; a stale retry or failure of the old round changes nothing', () => {
+      const again = [
+        ...reviewed,
+        inputs.retryRequested('CancelPrescription', 0),
+        inputs.compensationFailed('CancelPrescription', 1),
+      ];
+      given(...again.slice(0, -1))
+        .when(inputs.compensationFailed('CancelPrescription', 0))
+        .then({ state: 'COMPENSATING', intents: [], eventTypes: [] });
+      given(...again)
+        .when(inputs.retryRequested('CancelPrescription', 0))
+        .then({ state: 'MANUAL_REVIEW', intents: [], eventTypes: [] });
+      given(...again)
+        .when(inputs.retryRequested('CancelPrescription', 1))
+        .then({ state: 'COMPENSATING', intents: [runCompensation('CancelPrescription', 2)] });
+    });
+
+    it('resolve ends CANCELLED with the note and what the operator took over recorded', () => {
+      const decision = given(...reviewed)
+        .when(inputs.resolvedManually('refunded by phone'))
+        .then({ state: 'CANCELLED', compensationStack: [], intents: [] });
+      expect(decision.context.resolution).toMatchObject({
+        note: 'refunded by phone',
+        resolvedBy: 'operator-1',
+        compensationsLeft: ['CancelOrder', 'CancelPrescription'],
+      });
+    });
+
+    it('retry and resolve outside MANUAL_REVIEW change nothing', () => {
+      given()
+        .when(inputs.retryRequested('CancelOrder', 0))
+        .then({ state: 'PENDING_PRESCRIPTION', eventTypes: [], intents: [] });
+      given().when(inputs.resolvedManually()).then({ state: 'PENDING_PRESCRIPTION', eventTypes: [], intents: [] });
+    });
+  });
+
+  describe('customer cancel', () => {
+    it('before COMPLETED: COMPENSATING at once, waiting for the step in flight', () => {
+      given(inputs.prescriptionCreated())
+        .when(inputs.cancellationRequested())
+        .then({
+          state: 'COMPENSATING',
+          currentStep: 'ReserveInventory',
+          intents: [],
+          eventTypes: ['SagaStateChanged'],
+        });
+    });
+
+    it('the in-flight step that then succeeds is compensated first (strict LIFO)', () => {
+      const cancelled = [inputs.prescriptionCreated(), inputs.cancellationRequested()];
+      given(...cancelled)
+        .when(inputs.inventoryReserved())
+        .then({
+          state: 'COMPENSATING',
+          compensationStack: ['CancelOrder', 'CancelPrescription', 'ReleaseInventory'],
+          intents: [runCompensation('ReleaseInventory')],
+          eventTypes: ['SagaCompensationRecorded', 'SagaStateChanged'],
+        });
+      const end = replay(definition, [
+        ...cancelled,
+        inputs.inventoryReserved(),
+        inputs.inventoryReleased(),
+        inputs.prescriptionCancelled(),
+        inputs.orderCancelled(),
+      ]).at(-1)!;
+      expect(end).toMatchObject({ state: 'CANCELLED', compensationStack: [] });
+    });
+
+    it('the in-flight step that fails (or times out) just lets unwinding start', () => {
+      given(inputs.prescriptionCreated(), inputs.cancellationRequested())
+        .when(inputs.inventoryReservationFailed('STEP_TIMEOUT'))
+        .then({ state: 'COMPENSATING', intents: [runCompensation('CancelPrescription')] });
+    });
+
+    it('after COMPLETED or CANCELLED, or a second time, a cancel request changes nothing', () => {
+      const completed = [inputs.prescriptionCreated(), inputs.inventoryReserved(), inputs.shipmentInitiated()];
+      given(...completed)
+        .when(inputs.cancellationRequested())
+        .then({ state: 'COMPLETED', eventTypes: [], intents: [] });
+      const cancelled = [inputs.prescriptionFailed(), inputs.orderCancelled()];
+      given(...cancelled)
+        .when(inputs.cancellationRequested())
+        .then({ state: 'CANCELLED', eventTypes: [], intents: [] });
+      given(inputs.cancellationRequested()).when(inputs.cancellationRequested()).then({ eventTypes: [], intents: [] });
+    });
+  });
+
+  describe('late successes are compensated, never ignored, never applied', () => {
+    it('a success after its step timed out, while unwinding, is compensated after the running compensation', () => {
+      const timedOut = [inputs.prescriptionCreated(), inputs.inventoryReservationFailed('STEP_TIMEOUT')];
+      given(...timedOut)
+        .when(inputs.inventoryReserved())
+        .then({
+          state: 'COMPENSATING',
+          currentStep: 'CancelPrescription',
+          compensationStack: ['CancelOrder', 'CancelPrescription', 'ReleaseInventory'],
+          intents: [],
+          eventTypes: ['SagaCompensationRecorded', 'SagaStateChanged'],
+        });
+      given(...timedOut, inputs.inventoryReserved())
+        .when(inputs.prescriptionCancelled())
+        .then({
+          compensationStack: ['CancelOrder', 'ReleaseInventory'],
+          intents: [runCompensation('ReleaseInventory')],
+        });
+      const end = replay(definition, [
+        ...timedOut,
+        inputs.inventoryReserved(),
+        inputs.prescriptionCancelled(),
+        inputs.inventoryReleased(),
+        inputs.orderCancelled(),
+      ]).at(-1)!;
+      expect(end).toMatchObject({ state: 'CANCELLED', compensationStack: [] });
+    });
+
+    it('a success after the saga reached CANCELLED is compensated; the saga stays CANCELLED', () => {
+      const cancelled = [inputs.prescriptionFailed('STEP_TIMEOUT'), inputs.orderCancelled()];
+      given(...cancelled)
+        .when(inputs.prescriptionCreated())
+        .then({
+          state: 'CANCELLED',
+          currentStep: 'CancelPrescription',
+          compensationStack: ['CancelPrescription'],
+          intents: [runCompensation('CancelPrescription')],
+          eventTypes: ['SagaCompensationRecorded', 'SagaStateChanged'],
+        });
+      given(...cancelled, inputs.prescriptionCreated())
+        .when(inputs.prescriptionCancelled())
+        .then({ state: 'CANCELLED', compensationStack: [], currentStep: null, intents: [] });
+    });
+
+    it('a success after a cancel request and a timeout is compensated too', () => {
+      const history = [
+        inputs.prescriptionCreated(),
+        inputs.cancellationRequested(),
+        inputs.inventoryReservationFailed('STEP_TIMEOUT'),
+      ];
+      const unwound = [...history, inputs.prescriptionCancelled(), inputs.orderCancelled()];
+      given(...unwound)
+        .when(inputs.inventoryReserved())
+        .then({ state: 'CANCELLED', intents: [runCompensation('ReleaseInventory')] });
+    });
+
+    it('a late compensation that fails in CANCELLED goes to MANUAL_REVIEW; a retry brings it back to CANCELLED', () => {
+      const history = [
+        inputs.prescriptionFailed('STEP_TIMEOUT'),
+        inputs.orderCancelled(),
+        inputs.prescriptionCreated(),
+      ];
+      given(...history)
+        .when(inputs.compensationFailed('CancelPrescription', 0))
+        .then({ state: 'MANUAL_REVIEW' });
+      const reviewed = [
+        ...history,
+        inputs.compensationFailed('CancelPrescription', 0),
+        inputs.retryRequested('CancelPrescription', 0),
+      ];
+      given(...reviewed)
+        .when(inputs.prescriptionCancelled())
+        .then({ state: 'CANCELLED', compensationStack: [] });
+    });
+
+    it('a step that cannot be undone records its late success without an intent', () => {
+      const decision = given(
+        inputs.prescriptionCreated(),
+        inputs.inventoryReserved(),
+        inputs.shipmentInitiationFailed('STEP_TIMEOUT'),
+      )
+        .when(inputs.shipmentInitiated())
+        .then({ state: 'COMPENSATING', intents: [], eventTypes: ['SagaStateChanged'] });
+      expect(decision.context.stepOutcomes.InitiateShipment).toBe('succeededAfterGivenUp');
+    });
+  });
+
+  describe('duplicates and stale outcomes change nothing', () => {
+    it.each([
+      ['a repeated success', [inputs.prescriptionCreated()], inputs.prescriptionCreated()],
+      [
+        'a failure after the success (deadline raced the outcome)',
+        [inputs.prescriptionCreated()],
+        inputs.prescriptionFailed('STEP_TIMEOUT'),
+      ],
+      ['a second failure of the same step', [inputs.prescriptionFailed('STEP_TIMEOUT')], inputs.prescriptionFailed()],
+      ['an outcome of a step not started', [], inputs.inventoryReserved()],
+      ['a compensation outcome nothing waits for', [], inputs.orderCancelled()],
+      [
+        'a repeated compensation outcome',
+        [inputs.prescriptionFailed(), inputs.orderCancelled()],
+        inputs.orderCancelled(),
+      ],
+      [
+        'a repeated compensation failure',
+        [inputs.prescriptionFailed(), inputs.compensationFailed('CancelOrder')],
+        inputs.compensationFailed('CancelOrder'),
+      ],
+    ] as const)('%s', (_case, history, input) => {
+      const before = replay(definition, history).at(-1)!;
+      const decision = given(...history)
+        .when(input)
+        .then({ eventTypes: [], intents: [] });
+      expect(decision.snapshot).toEqual(before.snapshot);
+      expect(decision.ignoredBecause).toEqual(expect.any(String));
+    });
+  });
+});

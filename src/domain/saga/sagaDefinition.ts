@@ -1,0 +1,83 @@
+import { FulfillmentError } from '../errors';
+import type { CompensationName, ForwardStepName, SagaState } from './sagaVocabulary';
+import type { CompensationDoneInput, StepFailedInput, StepSucceededInput } from './sagaInput';
+
+/**
+ * A saga declared from its steps. The machine (sagaMachine.ts) is generated from this, so adding a
+ * step is adding an entry here, not editing a graph.
+ */
+
+/** Same shape as the job queue's RetryPolicy; declared here because the domain imports nothing outside itself. */
+export type RetryPolicy = Readonly<{
+  /** Total tries, the first included. */
+  attempts: number;
+  /** Exponential backoff base: try n waits about base × 2^(n-1). */
+  backoffMs: number;
+}>;
+
+export type PendingSagaState = Extract<SagaState, `PENDING_${string}`>;
+
+export type CompensationDefinition = Readonly<{
+  name: CompensationName;
+  /** The event a participant appends once the compensation has run. */
+  completedOn: CompensationDoneInput['type'];
+  retry: RetryPolicy;
+}>;
+
+export type SagaStepDefinition = Readonly<{
+  name: ForwardStepName;
+  /** The saga's state while this step runs. */
+  state: PendingSagaState;
+  succeededOn: StepSucceededInput['type'];
+  failedOn: StepFailedInput['type'];
+  /** Pushed on the stack when the step succeeds; null for a step that cannot be undone. */
+  compensation: CompensationDefinition | null;
+  /** After this long without an outcome a worker appends `failedOn` with code STEP_TIMEOUT. */
+  deadlineMs: number;
+  retry: RetryPolicy;
+  /** An optional step's failure is recorded and the saga goes on without compensating. */
+  required: boolean;
+}>;
+
+export type SagaDefinition = Readonly<{
+  name: string;
+  /** Stored with every snapshot; a snapshot of another version is refused, never guessed at. */
+  machineVersion: number;
+  /** Pushed when the saga starts (OrderCreated pushes CancelOrder): the bottom of every stack. */
+  initialCompensation: CompensationDefinition;
+  steps: readonly [SagaStepDefinition, ...SagaStepDefinition[]];
+}>;
+
+export class SagaDefinitionError extends FulfillmentError {
+  constructor(sagaName: string, problem: string) {
+    super('SAGA_DEFINITION_INVALID', `Saga definition "${sagaName}" is invalid: ${problem}. Fix the declaration.`);
+  }
+}
+
+/** Checks what the types cannot: every name, state and event type is used once. */
+export function defineSaga<D extends SagaDefinition>(definition: D): D {
+  const { name, machineVersion, steps, initialCompensation } = definition;
+  if (!Number.isInteger(machineVersion) || machineVersion < 1) {
+    throw new SagaDefinitionError(name, `machineVersion must be a positive integer, got ${machineVersion}`);
+  }
+  const compensations = [
+    initialCompensation,
+    ...steps.flatMap((step) => (step.compensation ? [step.compensation] : [])),
+  ];
+  const duplicates = (values: readonly string[]) => values.filter((value, index) => values.indexOf(value) !== index);
+  const clashes = [
+    ...duplicates(steps.map((step) => step.name)),
+    ...duplicates(steps.map((step) => step.state)),
+    ...duplicates(compensations.map((compensation) => compensation.name)),
+    ...duplicates([
+      ...steps.flatMap((step) => [step.succeededOn, step.failedOn]),
+      ...compensations.map((compensation) => compensation.completedOn),
+    ]),
+  ];
+  if (clashes.length > 0)
+    throw new SagaDefinitionError(name, `used more than once: ${[...new Set(clashes)].join(', ')}`);
+  for (const step of steps) {
+    if (!(step.deadlineMs > 0)) throw new SagaDefinitionError(name, `step ${step.name} needs a deadline above 0 ms`);
+  }
+  return definition;
+}

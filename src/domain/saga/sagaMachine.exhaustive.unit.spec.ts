@@ -1,0 +1,197 @@
+import { fulfillmentSaga } from './fulfillmentSaga';
+import type { SagaContext } from './sagaContext';
+import { decide, sagaMachineOf, startSaga, type Decision } from './sagaDecider';
+import type { SagaDefinition } from './sagaDefinition';
+import { sagaInputTypes, type SagaInput } from './sagaInput';
+import { sagaStates, type SagaState } from './sagaVocabulary';
+import { compensationDone, everyInput, inputs, orderId, sagaId, typesOf } from './testing/sagaInputs';
+import { optionalStepSaga } from './testing/optionalStepSaga';
+import { now, roundTrip } from './testing/sagaSpecification';
+
+/**
+ * Every reachable state × every input. Reachable states are found by a breadth-first search over
+ * the pure transition. Every state is tried with every input type and the data variants that
+ * matter (both failure codes, each compensation, rounds 0 to 2); successors are expanded from
+ * one failure code per step (a timeout and a rejection differ only in the recorded code) and up
+ * to round 1 (operator retry loops would otherwise grow rounds for ever). Each (state, input)
+ * pair is checked against the invariants below.
+ */
+const fulfillment = fulfillmentSaga({
+  stepDeadlinesMs: { CreatePrescription: 1_000, ReserveInventory: 2_000, InitiateShipment: 3_000 },
+  retry: { attempts: 3, backoffMs: 10 },
+});
+const everySagaInput = everyInput([0, 1, 2]);
+const isTimeout = (input: SagaInput) => 'code' in input.data && input.data.code === 'STEP_TIMEOUT';
+const maxExpandedRound = 1;
+
+type Node = Readonly<{ decision: Decision; path: readonly string[] }>;
+type Pair = Readonly<{ from: Node; input: SagaInput; decision: Decision }>;
+
+function explore(definition: SagaDefinition) {
+  const start = startSaga(definition, { sagaId, orderId, now });
+  const seen = new Map<string, Node>([[keyOf(start), { decision: start, path: [] }]]);
+  const queue: Node[] = [...seen.values()];
+  const pairs: Pair[] = [];
+  for (let node = queue.shift(); node; node = queue.shift()) {
+    for (const input of everySagaInput) {
+      const decision = decide(definition, roundTrip(node.decision.snapshot), input, { now });
+      pairs.push({ from: node, input, decision });
+      const key = keyOf(decision);
+      if (seen.has(key) || isTimeout(input)) continue;
+      if (Object.values(decision.context.nextRounds).some((round) => round! > maxExpandedRound)) continue;
+      const next = { decision, path: [...node.path, label(input)] };
+      seen.set(key, next);
+      queue.push(next);
+    }
+  }
+  return { nodes: [...seen.values()], pairs };
+}
+
+const keyOf = (decision: Decision) => JSON.stringify(decision.snapshot);
+const label = (input: SagaInput) =>
+  'compensation' in input.data ? `${input.type}(${input.data.compensation})` : input.type;
+const isPending = (state: SagaState) => state.startsWith('PENDING_');
+const terminal: readonly SagaState[] = ['COMPLETED', 'CANCELLED'];
+
+function checkPair(definition: SagaDefinition, { from, input, decision }: Pair) {
+  const before = from.decision;
+  const where = `${before.state} after [${from.path.join(', ')}] on ${label(input)}`;
+  const fail = (problem: string) => {
+    throw new Error(`${problem}\n  at: ${where}\n  decision: ${JSON.stringify({ ...decision, snapshot: undefined })}`);
+  };
+  if (!sagaStates.includes(decision.state)) fail(`unknown state ${decision.state}`);
+
+  // Terminal for the state: a saga never goes back to a pending state, and leaves COMPLETED or
+  // CANCELLED only for MANUAL_REVIEW (a late compensation that failed).
+  if (!isPending(before.state) && isPending(decision.state)) fail('left a non-pending state for a pending one');
+  if (terminal.includes(before.state) && decision.state !== before.state && decision.state !== 'MANUAL_REVIEW') {
+    fail(`left terminal ${before.state} for ${decision.state}`);
+  }
+
+  checkStack(definition, decision.context, fail);
+
+  const changed = keyOf(decision) !== keyOf(before);
+  if (!changed && (decision.events.length > 0 || decision.intents.length > 0)) fail('no change, yet events or intents');
+  if (!changed && decision.ignoredBecause === null) fail('no change and no reason');
+  if (changed) {
+    const stateChanged = decision.events.find((event) => event.type === 'SagaStateChanged');
+    if (!stateChanged || stateChanged.data.to !== decision.state)
+      fail('changed without a SagaStateChanged to the new state');
+    if (JSON.stringify(stateChanged!.data.snapshot) !== JSON.stringify(decision.snapshot.snapshot)) {
+      fail('SagaStateChanged does not carry the persisted snapshot');
+    }
+  }
+
+  checkIntents(definition, decision, fail);
+
+  // A duplicate of the last input changes nothing.
+  const again = decide(definition, roundTrip(decision.snapshot), input, { now });
+  if (again.events.length > 0 || again.intents.length > 0 || keyOf(again) !== keyOf(decision)) {
+    fail(
+      `a duplicate changed the saga: ${JSON.stringify({ events: again.events.map((e) => e.type), intents: again.intents })}`,
+    );
+  }
+}
+
+/** The stack only holds the initial compensation (at the bottom) and those of steps that succeeded, each once. */
+function checkStack(definition: SagaDefinition, context: SagaContext, fail: (problem: string) => void) {
+  const stack = context.compensationStack;
+  if (new Set(stack).size !== stack.length) fail(`a compensation twice on the stack: ${stack.join(', ')}`);
+  stack.forEach((compensation, position) => {
+    if (compensation === definition.initialCompensation.name) {
+      if (position !== 0) fail(`${compensation} is not at the bottom`);
+      return;
+    }
+    const step = definition.steps.find((candidate) => candidate.compensation?.name === compensation);
+    const outcome = step && context.stepOutcomes[step.name];
+    if (outcome !== 'succeeded' && outcome !== 'succeededAfterGivenUp')
+      fail(`${compensation} on the stack, its step ${outcome ?? 'never ran'}`);
+  });
+}
+
+function checkIntents(definition: SagaDefinition, decision: Decision, fail: (problem: string) => void) {
+  const { context, state, intents } = decision;
+  const runSteps = intents.filter((intent) => intent.type === 'runStep');
+  const deadlines = intents.filter((intent) => intent.type === 'scheduleDeadline');
+  const compensations = intents.filter((intent) => intent.type === 'runCompensation');
+  if (runSteps.length > 1 || compensations.length > 1) fail('more than one job of a kind at once');
+  for (const intent of runSteps) {
+    const step = definition.steps.find((candidate) => candidate.name === intent.step)!;
+    if (state !== step.state || context.awaitingStep !== step.name) fail(`runStep ${step.name} while ${state}`);
+    if (!deadlines.some((deadline) => deadline.step === step.name && deadline.delayMs === step.deadlineMs)) {
+      fail(`${step.name} runs without its deadline`);
+    }
+  }
+  if (deadlines.length !== runSteps.length) fail('a deadline without its step');
+  for (const intent of compensations) {
+    const running = context.runningCompensation;
+    if (running?.compensation !== intent.compensation || running.round !== intent.round)
+      fail('runCompensation is not the one running');
+    if (context.compensationStack.at(-1) !== intent.compensation)
+      fail('runCompensation does not run the top of the stack (LIFO)');
+    if (state === 'COMPENSATING' && context.awaitingStep !== null) fail('unwinding while a forward step is in flight');
+  }
+  if (state === 'COMPLETED') {
+    const unmet = definition.steps.filter((step) => step.required && context.stepOutcomes[step.name] !== 'succeeded');
+    if (unmet.length > 0) fail(`COMPLETED with ${unmet.map((step) => step.name).join(', ')} not succeeded`);
+  }
+}
+
+/** Let time pass: deadlines fire for steps in flight, compensations in flight succeed. */
+function settle(definition: SagaDefinition, start: Decision): Decision {
+  const timeout: Record<string, () => SagaInput> = {
+    CreatePrescription: () => inputs.prescriptionFailed('STEP_TIMEOUT'),
+    ReserveInventory: () => inputs.inventoryReservationFailed('STEP_TIMEOUT'),
+    InitiateShipment: () => inputs.shipmentInitiationFailed('STEP_TIMEOUT'),
+  };
+  let decision = start;
+  for (let turn = 0; turn < 20; turn++) {
+    const { awaitingStep, runningCompensation } = decision.context;
+    const input = awaitingStep
+      ? timeout[awaitingStep]!()
+      : runningCompensation
+        ? compensationDone[runningCompensation.compensation]()
+        : undefined;
+    if (!input) return decision;
+    decision = decide(definition, roundTrip(decision.snapshot), input, { now });
+  }
+  throw new Error(`saga does not settle: ${JSON.stringify(decision.context)}`);
+}
+
+describe.each([
+  ['the fulfillment saga', fulfillment],
+  ['a saga with an optional step', optionalStepSaga],
+])('%s, every reachable state × every input', (_name, definition) => {
+  const { nodes, pairs } = explore(definition);
+
+  it('tries every input type in every reachable state', () => {
+    expect(typesOf(everySagaInput)).toEqual(new Set(sagaInputTypes));
+    expect(pairs.length).toBe(nodes.length * everySagaInput.length);
+    // Printed for the report: how much was explored.
+    console.log(`${definition.name}: ${nodes.length} reachable states, ${pairs.length} (state, input) pairs`);
+  });
+
+  it('reaches every state of the machine, and the machine has only SPEC states', () => {
+    const machineStates = Object.keys(sagaMachineOf(definition).states);
+    expect(machineStates.every((state) => (sagaStates as readonly string[]).includes(state))).toBe(true);
+    expect(new Set(nodes.map((node) => node.decision.state))).toEqual(new Set(machineStates));
+  });
+
+  it('holds every invariant on every (state, input) pair', () => {
+    for (const pair of pairs) checkPair(definition, pair);
+  });
+
+  it('settles from every reachable state once deadlines pass: COMPLETED, CANCELLED or MANUAL_REVIEW, nothing in flight', () => {
+    for (const node of nodes) {
+      const settled = settle(definition, node.decision);
+      expect(['COMPLETED', 'CANCELLED', 'MANUAL_REVIEW']).toContain(settled.state);
+      expect(settled.context.runningCompensation).toBeNull();
+      expect(settled.context.awaitingStep).toBeNull();
+      if (settled.state === 'CANCELLED') expect(settled.compensationStack).toEqual([]);
+    }
+  });
+});
+
+it('the fulfillment machine has exactly the SPEC states', () => {
+  expect(Object.keys(sagaMachineOf(fulfillment).states).sort()).toEqual([...sagaStates].sort());
+});

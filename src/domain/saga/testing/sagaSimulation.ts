@@ -1,0 +1,75 @@
+import { decide, startSaga, type Decision } from '../sagaDecider';
+import type { SagaDefinition } from '../sagaDefinition';
+import type { SagaInput } from '../sagaInput';
+import type { SagaIntent } from '../sagaIntents';
+import type { CompensationName, ForwardStepName } from '../sagaVocabulary';
+import { compensationDone, inputs, orderId, sagaId } from './sagaInputs';
+import { now, roundTrip } from './sagaSpecification';
+
+/**
+ * Plays reactor, queue, workers and participants at once: every intent is answered at once, as
+ * scripted, until nothing is left to do. What comes out is what ran, in order.
+ */
+export type StepBehaviour = 'succeeds' | 'is rejected' | 'times out';
+
+export type SimulationScript = Readonly<{
+  steps?: Partial<Record<ForwardStepName, StepBehaviour>>;
+  /** Compensations whose job fails for good (after its retries) the first time it runs. */
+  failingCompensations?: readonly CompensationName[];
+}>;
+
+export type Simulation = Readonly<{
+  final: Decision;
+  stepsRun: ForwardStepName[];
+  compensationsRun: CompensationName[];
+}>;
+
+const outcomeOf: Record<ForwardStepName, Record<StepBehaviour, () => SagaInput>> = {
+  CreatePrescription: {
+    succeeds: inputs.prescriptionCreated,
+    'is rejected': () => inputs.prescriptionFailed(),
+    'times out': () => inputs.prescriptionFailed('STEP_TIMEOUT'),
+  },
+  ReserveInventory: {
+    succeeds: inputs.inventoryReserved,
+    'is rejected': () => inputs.inventoryReservationFailed(),
+    'times out': () => inputs.inventoryReservationFailed('STEP_TIMEOUT'),
+  },
+  InitiateShipment: {
+    succeeds: inputs.shipmentInitiated,
+    'is rejected': () => inputs.shipmentInitiationFailed(),
+    'times out': () => inputs.shipmentInitiationFailed('STEP_TIMEOUT'),
+  },
+};
+
+export function simulate(definition: SagaDefinition, script: SimulationScript): Simulation {
+  const stepsRun: ForwardStepName[] = [];
+  const compensationsRun: CompensationName[] = [];
+  const failing = new Set(script.failingCompensations ?? []);
+  let decision = startSaga(definition, { sagaId, orderId, now });
+  const pending: SagaIntent[] = [...decision.intents];
+  const answer = (intent: SagaIntent): SagaInput | undefined => {
+    switch (intent.type) {
+      case 'runStep': {
+        stepsRun.push(intent.step);
+        const behaviour = script.steps?.[intent.step] ?? 'succeeds';
+        return behaviour === 'times out' ? undefined : outcomeOf[intent.step][behaviour]();
+      }
+      case 'scheduleDeadline': {
+        // The deadline job fires; the worker reports a timeout only for a step that never answered.
+        return script.steps?.[intent.step] === 'times out' ? outcomeOf[intent.step]['times out']() : undefined;
+      }
+      case 'runCompensation':
+        compensationsRun.push(intent.compensation);
+        if (failing.delete(intent.compensation)) return inputs.compensationFailed(intent.compensation, intent.round);
+        return compensationDone[intent.compensation]();
+    }
+  };
+  for (let intent = pending.shift(); intent; intent = pending.shift()) {
+    const input = answer(intent);
+    if (!input) continue;
+    decision = decide(definition, roundTrip(decision.snapshot), input, { now });
+    pending.push(...decision.intents);
+  }
+  return { final: decision, stepsRun, compensationsRun };
+}
