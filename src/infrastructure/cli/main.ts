@@ -5,6 +5,7 @@ import { databaseLocations, migrateAll } from '../database/databases';
 import { seedCatalog } from '../participants/builtin/demoCatalog';
 import { rebuildableProjections, rebuildSagasProjection } from '../readModel/projectionRebuild';
 import { rebuildProgressBar } from './rebuildProgressBar';
+import { startReactorRole, startWorkerRole } from '../app/sagaRoles';
 
 /**
  * `fulfillment <command>` (SPEC §7): one binary, one subcommand per role or chore. Long-running
@@ -42,6 +43,21 @@ export function createCli(): Command {
     .description('follow the event store into the read models')
     .action(async () => void (await runRole(async (service) => void service.startProjection())));
 
+  program
+    .command('reactor')
+    .description('the saga reactor: follow the event store, advance each saga, enqueue its jobs')
+    .action(async () => void (await runRole(async (service) => void startReactorRole(service))));
+
+  program
+    .command('worker')
+    .description('run the saga jobs (steps, compensations, deadlines) against the participants')
+    .action(async () => void (await runRole(async (service) => void (await startWorkerRole(service)))));
+
+  program
+    .command('start')
+    .description('every role in one process: projection, saga reactor, workers, HTTP API (what `npm start` runs)')
+    .action(async () => void (await runRole(startEveryRole)));
+
   const projections = program.command('projections').description('read model maintenance');
   projections
     .command('rebuild')
@@ -72,6 +88,17 @@ export function createCli(): Command {
     );
 
   return program;
+}
+
+/**
+ * Every role in one process. The HTTP API starts last, so it closes first on shutdown (closers run
+ * last in, first out): no new requests, then the workers, the reactor and the projection.
+ */
+export async function startEveryRole(service: Service): Promise<void> {
+  service.startProjection();
+  startReactorRole(service);
+  await startWorkerRole(service);
+  await service.serve();
 }
 
 /** Builds the service for a one-shot command and always closes it. */

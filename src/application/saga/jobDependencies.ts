@@ -1,0 +1,34 @@
+import type { Clock } from '../ports/clock';
+import type { EventStore } from '../ports/eventStore';
+import type { Logger } from '../ports/logger';
+import type { InventoryParticipant, PrescriptionsParticipant, ShippingParticipant } from '../ports/participants';
+import type { ForwardStepName, CompensationName } from '../../domain/saga/sagaVocabulary';
+
+export type SagaParticipants = Readonly<{
+  prescriptions: PrescriptionsParticipant;
+  inventory: InventoryParticipant;
+  shipping: ShippingParticipant;
+}>;
+
+/** What the job workers report, for the metrics; every method optional to implement as a no-op. */
+export type JobMetrics = Readonly<{
+  stepDuration(step: ForwardStepName, outcome: string, seconds: number): void;
+  compensationDuration(compensation: CompensationName, outcome: string, seconds: number): void;
+  jobRetried(kind: string, name: string): void;
+  jobFailed(kind: string, name: string): void;
+}>;
+
+export const noJobMetrics: JobMetrics = {
+  stepDuration: () => undefined,
+  compensationDuration: () => undefined,
+  jobRetried: () => undefined,
+  jobFailed: () => undefined,
+};
+
+export type JobWorkerDependencies = Readonly<{
+  eventStore: EventStore;
+  participants: SagaParticipants;
+  clock: Clock;
+  logger: Logger;
+  metrics?: JobMetrics;
+}>;

@@ -1,0 +1,129 @@
+import { streamName, type FulfillmentEvent, type OrderCreated } from '../../domain/events';
+import type { ForwardStepName } from '../../domain/saga/sagaVocabulary';
+import type { EventStore } from '../ports/eventStore';
+import type { FulfillmentJob } from '../ports/jobQueue';
+import type { StepRequest } from '../ports/participants';
+import type { JobWorkerDependencies } from './jobDependencies';
+import { stepOutcomeEventId } from './sagaEventIds';
+import { stepStreams } from './stepStreams';
+import { jobEvent } from './workerEvents';
+
+type StepJob = Extract<FulfillmentJob, { kind: 'step' }>;
+
+/** What a step job did: the outcome it recorded, or nothing because the step was settled already. */
+export type StepJobResult = 'succeeded' | 'rejected' | 'alreadyCompensated' | 'alreadySettled';
+
+/**
+ * Runs a forward step: asks the participant and records its answer on the step's stream. A
+ * business rejection is recorded at once (never retried); a transient error is thrown for the
+ * queue to retry. A step whose outcome is recorded already is not run again: a redelivered job
+ * has nothing left to do, and after a timeout the saga has given up on the step, so running it
+ * now would only make a side effect to undo.
+ */
+export async function runStepJob(dependencies: JobWorkerDependencies, job: StepJob): Promise<StepJobResult> {
+  const { eventStore, clock } = dependencies;
+  const { stream, succeeded, failed } = stepStreams[job.name];
+  const stepEvents = await eventStore.readStream(stream(job.orderId));
+  if (stepEvents.some((event) => event.type === succeeded || event.type === failed)) return 'alreadySettled';
+
+  const request = await stepRequestOf(eventStore, job);
+  const outcome = await callParticipant(dependencies, job.name, request);
+  if (outcome.outcome === 'alreadyCompensated') return 'alreadyCompensated';
+
+  const kind = outcome.outcome === 'succeeded' ? 'succeeded' : 'rejected';
+  const event = jobEvent(job, outcome.event, stepOutcomeEventId(job.sagaId, job.name, kind), clock);
+  await eventStore.appendToStream(stream(job.orderId), [event], { expectedRevision: 'any' });
+  return kind;
+}
+
+/** The order as the customer placed it: every step works from its OrderCreated. */
+async function stepRequestOf(eventStore: EventStore, job: StepJob): Promise<StepRequest> {
+  const [created] = await eventStore.readStream(streamName.order(job.orderId), { maxCount: 1 });
+  if (created?.type !== 'OrderCreated') {
+    throw new Error(
+      `order ${job.orderId} has no OrderCreated event: step ${job.name} of saga ${job.sagaId} cannot run`,
+    );
+  }
+  const { data } = created as OrderCreated;
+  return {
+    sagaId: data.sagaId,
+    orderId: data.orderId,
+    patientId: data.patientId,
+    prescriberId: data.prescriberId,
+    medications: data.medications,
+    shippingAddress: data.shippingAddress,
+  };
+}
+
+type ParticipantAnswer =
+  | Readonly<{ outcome: 'succeeded' | 'rejected'; event: FulfillmentEvent }>
+  | Readonly<{ outcome: 'alreadyCompensated' }>;
+
+async function callParticipant(
+  { participants }: JobWorkerDependencies,
+  step: ForwardStepName,
+  request: StepRequest,
+): Promise<ParticipantAnswer> {
+  const ids = { sagaId: request.sagaId, orderId: request.orderId };
+  switch (step) {
+    case 'CreatePrescription': {
+      const answer = await participants.prescriptions.createPrescription(request);
+      if (answer.outcome === 'alreadyCompensated') return answer;
+      return answer.outcome === 'succeeded'
+        ? {
+            outcome: 'succeeded',
+            event: { type: 'PrescriptionCreated', data: { ...ids, prescriptionId: answer.prescriptionId } },
+          }
+        : {
+            outcome: 'rejected',
+            event: { type: 'PrescriptionFailed', data: { ...ids, code: answer.code, reason: answer.reason } },
+          };
+    }
+    case 'ReserveInventory': {
+      const answer = await participants.inventory.reserve(request);
+      if (answer.outcome === 'alreadyCompensated') return answer;
+      return answer.outcome === 'succeeded'
+        ? {
+            outcome: 'succeeded',
+            event: {
+              type: 'InventoryReserved',
+              data: { ...ids, reservationId: answer.reservationId, lines: answer.lines },
+            },
+          }
+        : {
+            outcome: 'rejected',
+            event: {
+              type: 'InventoryReservationFailed',
+              data: {
+                ...ids,
+                code: answer.code,
+                reason: answer.reason,
+                shortLines: answer.shortLines,
+                unknownSkus: answer.unknownSkus,
+              },
+            },
+          };
+    }
+    case 'InitiateShipment': {
+      const answer = await participants.shipping.initiateShipment(request);
+      if (answer.outcome === 'alreadyCompensated') return answer;
+      return answer.outcome === 'succeeded'
+        ? {
+            outcome: 'succeeded',
+            event: {
+              type: 'ShipmentInitiated',
+              data: {
+                ...ids,
+                shipmentId: answer.shipmentId,
+                carrier: answer.carrier,
+                trackingNumber: answer.trackingNumber,
+              },
+            },
+          }
+        : {
+            outcome: 'rejected',
+            event: { type: 'ShipmentInitiationFailed', data: { ...ids, code: answer.code, reason: answer.reason } },
+          };
+    }
+  }
+}
