@@ -131,10 +131,15 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-/** A ConcurrencyError from the revision check, or a unique key (event id) that is taken. */
+/**
+ * A ConcurrencyError from the revision check, or a unique key (event id) that is taken. The
+ * SQLite error is recognised by its code, not by `instanceof SqliteError`: the native addon keeps
+ * the error class of the first module instance that loaded it, so where modules are loaded more
+ * than once in a process (jest's per-file registries) the class check fails.
+ */
 function isConflict(error: unknown): boolean {
   return (
     error instanceof ConcurrencyError ||
-    (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE')
+    (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE'
   );
 }
