@@ -37,6 +37,7 @@ export async function createMysqlTestDatabase(options: TestDatabaseOptions = {})
     throw new Error(
       `MariaDB is not reachable at ${testMysqlServerUrl} (${(error as Error).message}). ` +
         'Start it (see README, "Running the tests") or point TEST_MYSQL_URL at one.',
+      { cause: error },
     );
   }
   server.pathname = `/${name}`;
