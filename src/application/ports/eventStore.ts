@@ -51,5 +51,8 @@ export interface EventStore {
    */
   waitForEvents(after: number, timeoutMs: number): Promise<void>;
 
+  /** Global position of the last event stored, 0 for an empty store: how far followers have to go. */
+  headPosition(): Promise<number>;
+
   close(): Promise<void>;
 }

@@ -14,7 +14,7 @@ import { startCatchUpSubscription, type CatchUpSubscription } from '../../applic
 import type { Config } from '../config/config';
 import { databaseLocations, type DatabaseLocations } from '../database/databases';
 import { createKnex } from '../database/knexClient';
-import { createSqlEventStore } from '../eventStore/createSqlEventStore';
+import { openEventStore } from './openEventStore';
 import { SqliteEventStore } from '../eventStore/sqliteEventStore';
 import { createHttpApp } from '../http/createHttpApp';
 import { knexIdempotencyStore, type IdempotencyStore } from '../http/idempotencyStore';
@@ -75,12 +75,8 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
 
   const serviceDb = createKnex(locations.serviceUrl);
   onClose(() => serviceDb.destroy());
-  const sqlEventStore = createSqlEventStore(locations);
-  onClose(() => sqlEventStore.close());
-  const { eventStore, checkpoints } = sqlEventStore;
-  const eventLogDb =
-    locations.eventStoreUrl === locations.serviceUrl ? serviceDb : createKnex(locations.eventStoreUrl, { poolMax: 1 });
-  if (eventLogDb !== serviceDb) onClose(() => eventLogDb.destroy());
+  const { eventStore, checkpoints, close: closeEventStore } = openEventStore(config, locations);
+  onClose(closeEventStore);
   const jobQueue = createJobQueue(config, {
     logger,
     clock,
@@ -94,11 +90,7 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
   const commands = { eventStore, clock };
   const queries = { eventStore, readModel };
 
-  const headPosition = async () => {
-    const row = (await eventLogDb('events').max({ head: 'position' }).first()) as
-      { head: number | string | null } | undefined;
-    return Number(row?.head ?? 0);
-  };
+  const headPosition = () => eventStore.headPosition();
   const projectionLag = async () =>
     Math.max(
       0,

@@ -6,7 +6,7 @@ import { MysqlEventStore } from './mysqlEventStore';
 import { mysqlCheckpointStore, sqliteCheckpointStore } from './sqlCheckpointStore';
 import { SqliteEventStore } from './sqliteEventStore';
 
-export type SqlEventStore = Readonly<{
+export type OpenedEventStore = Readonly<{
   eventStore: EventStore;
   /** Checkpoints of subscribers that keep theirs beside the events (the saga reactor). */
   checkpoints: CheckpointStore;
@@ -21,7 +21,7 @@ export type SqlEventStore = Readonly<{
 export function createSqlEventStore(
   location: Pick<DatabaseLocations, 'eventStoreUrl'> | string,
   options: Readonly<{ connectionLimit?: number }> = {},
-): SqlEventStore {
+): OpenedEventStore {
   const url = typeof location === 'string' ? location : location.eventStoreUrl;
   if (dialectOf(url) === 'sqlite') {
     const store = SqliteEventStore.open(sqliteFilename(url));

@@ -305,6 +305,13 @@ export function describeEventStoreContract(name: string, factory: EventStoreHarn
         const last = await currentPosition(store);
         await expect(store.readAll({ after: last, maxCount: 10 })).resolves.toEqual([]);
       });
+
+      it('reports the position of the newest event as the head', async () => {
+        const before = await store.headPosition();
+        const { lastPosition } = await store.appendToStream(newStream(), sampleSagaEvents(2));
+        expect(lastPosition).toBeGreaterThan(before);
+        await expect(store.headPosition()).resolves.toBe(lastPosition);
+      });
     });
 
     describe('catch-up subscription', () => {

@@ -175,6 +175,11 @@ export class MysqlEventStore implements EventStore {
     return this.notifier.wait(after, timeoutMs);
   }
 
+  async headPosition(): Promise<number> {
+    const [rows] = await this.pool.query('SELECT COALESCE(MAX(position), 0) AS head FROM events');
+    return Number((rows as { head: number | string }[])[0]!.head);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

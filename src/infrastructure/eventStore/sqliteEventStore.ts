@@ -55,6 +55,7 @@ export class SqliteEventStore implements EventStore {
       readStream: db.prepare<[string, number, number], EventRow>(
         `SELECT ${eventColumns} FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision LIMIT ?`,
       ),
+      head: db.prepare<[], { head: number }>('SELECT COALESCE(MAX(position), 0) AS head FROM events'),
       readAll: db.prepare<[number, number], EventRow>(
         `SELECT ${eventColumns} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
       ),
@@ -87,7 +88,15 @@ export class SqliteEventStore implements EventStore {
   static open(filename: string): SqliteEventStore {
     const db = new Database(filename);
     configureSqliteConnection(db);
-    return new SqliteEventStore(db);
+    try {
+      return new SqliteEventStore(db);
+    } catch (error) {
+      db.close();
+      if (!/no such table/.test((error as Error).message)) throw error;
+      throw new Error(`the event store file ${filename} has no events table: run \`fulfillment migrate\` first`, {
+        cause: error,
+      });
+    }
   }
 
   async appendToStream(
@@ -121,6 +130,10 @@ export class SqliteEventStore implements EventStore {
     return this.statements.readAll.all(after, maxCount).map(fromEventRow);
   }
 
+  async headPosition(): Promise<number> {
+    return this.statements.head.get()!.head;
+  }
+
   waitForEvents(after: number, timeoutMs: number): Promise<void> {
     return this.notifier.wait(after, timeoutMs);
   }
@@ -138,8 +151,5 @@ export class SqliteEventStore implements EventStore {
  * than once in a process (jest's per-file registries) the class check fails.
  */
 function isConflict(error: unknown): boolean {
-  return (
-    error instanceof ConcurrencyError ||
-    (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE'
-  );
+  return error instanceof ConcurrencyError || (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }

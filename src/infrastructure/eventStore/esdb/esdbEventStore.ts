@@ -1,4 +1,6 @@
 import {
+  BACKWARDS,
+  END,
   EventStoreDBClient,
   FORWARDS,
   StreamNotFoundError,
@@ -119,6 +121,14 @@ export class EsdbEventStore implements EventStore {
       from = last.position;
     }
     return found;
+  }
+
+  /** The commit position of the newest event of ours among the last page of $all (0 when none). */
+  async headPosition(): Promise<number> {
+    for await (const resolved of this.client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 100 })) {
+      if (resolved.event && !isSystemEvent(resolved.event)) return Number(resolved.event.position.commit);
+    }
+    return 0;
   }
 
   /** Follows $all from `after` and resolves on the first event of ours, or at the timeout. */
