@@ -83,45 +83,54 @@ export function evolveSagaSummary(summary: SagaSummary | undefined, event: Recor
   if (summary && event.position <= summary.lastPosition) return summary;
   if (event.type === 'OrderCreated') return summary ?? initialSummary(event);
   if (!summary) return undefined;
-  const next = { ...summary, updatedAt: event.metadata.occurredAt, lastPosition: event.position };
+  // One object literal per event: spreading a spread copy costs several times as much (rebuilds
+  // fold every event of the log through here).
+  const updatedAt = event.metadata.occurredAt;
+  const lastPosition = event.position;
   switch (event.type) {
     case 'OrderCancellationRequested':
-      return { ...next, cancellationRequested: true };
+      return { ...summary, updatedAt, lastPosition, cancellationRequested: true };
     case 'SagaStarted':
-      return next;
+      return { ...summary, updatedAt, lastPosition };
     case 'SagaStateChanged':
       return {
-        ...next,
+        ...summary,
+        updatedAt,
+        lastPosition,
         state: event.data.to,
         currentStep: event.data.currentStep,
         compensationStack: [...event.data.compensationStack],
-        completedAt: isTerminal(event.data.to) ? (summary.completedAt ?? event.metadata.occurredAt) : null,
+        completedAt: isTerminal(event.data.to) ? (summary.completedAt ?? updatedAt) : null,
         failedCompensation: event.data.to === 'MANUAL_REVIEW' ? summary.failedCompensation : null,
         failedCompensationRound: event.data.to === 'MANUAL_REVIEW' ? summary.failedCompensationRound : null,
         operatorActionPending: false,
       };
     case 'SagaCompensationRecorded':
-      return { ...next, compensationStack: [...event.data.compensationStack] };
+      return { ...summary, updatedAt, lastPosition, compensationStack: [...event.data.compensationStack] };
     case 'SagaFailed':
       return {
-        ...next,
+        ...summary,
+        updatedAt,
+        lastPosition,
         failedStep: event.data.failedStep,
         failureCode: event.data.code,
         failureReason: event.data.reason,
       };
     case 'SagaCompleted':
-      return { ...next, completedAt: summary.completedAt ?? event.metadata.occurredAt };
+      return { ...summary, updatedAt, lastPosition, completedAt: summary.completedAt ?? updatedAt };
     case 'SagaCompensationFailed':
       return {
-        ...next,
+        ...summary,
+        updatedAt,
+        lastPosition,
         failedCompensation: event.data.compensation,
         failedCompensationRound: event.data.round,
         failureReason: `${event.data.compensation} failed: ${event.data.reason}`,
       };
     case 'SagaRetryRequested':
-      return { ...next, operatorActionPending: true };
+      return { ...summary, updatedAt, lastPosition, operatorActionPending: true };
     case 'SagaResolvedManually':
-      return { ...next, operatorActionPending: true, resolutionNote: event.data.note };
+      return { ...summary, updatedAt, lastPosition, operatorActionPending: true, resolutionNote: event.data.note };
     default:
       return summary;
   }

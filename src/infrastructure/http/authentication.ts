@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { ApiToken, Role } from '../config/config';
 import { ForbiddenError, UnauthorizedError } from './httpErrors';
-import { contextOf } from './requestContext';
+import { contextOf, type Principal } from './requestContext';
 
 /**
  * Bearer tokens from API_TOKENS. Tokens are compared as SHA-256 digests with timingSafeEqual
@@ -10,12 +10,16 @@ import { contextOf } from './requestContext';
  * the time taken says nothing about how close a guess was. The operator role may do whatever
  * the client role may.
  */
-const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
+const digest = (token: string) => hash('sha256', token, 'buffer');
 
 const grants: Readonly<Record<Role, readonly Role[]>> = { client: ['client'], operator: ['client', 'operator'] };
 
 export function authenticate(tokens: readonly ApiToken[]): RequestHandler {
-  const known = tokens.map(({ role, token }) => ({ role, digest: digest(token) }));
+  // Each known token's principal is built once; a match hands out the same (frozen) object.
+  const known = tokens.map(({ role, token }) => {
+    const tokenDigest = digest(token);
+    return { digest: tokenDigest, principal: Object.freeze({ role, tokenHash: tokenDigest.toString('hex') }) };
+  });
   return (req, res, next) => {
     const header = req.get('authorization');
     const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;
@@ -24,12 +28,12 @@ export function authenticate(tokens: readonly ApiToken[]): RequestHandler {
         new UnauthorizedError(header ? 'the Authorization header is not a Bearer token' : 'no Authorization header'),
       );
     const offered = digest(match[1]!);
-    let role: Role | undefined;
+    let principal: Principal | undefined;
     for (const candidate of known) {
-      if (timingSafeEqual(offered, candidate.digest) && role === undefined) role = candidate.role;
+      if (timingSafeEqual(offered, candidate.digest) && principal === undefined) principal = candidate.principal;
     }
-    if (!role) return next(new UnauthorizedError('the bearer token is not one this service knows'));
-    contextOf(res).principal = { role, tokenHash: offered.toString('hex') };
+    if (!principal) return next(new UnauthorizedError('the bearer token is not one this service knows'));
+    contextOf(res).principal = principal;
     next();
   };
 }

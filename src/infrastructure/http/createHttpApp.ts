@@ -1,5 +1,4 @@
 import express, { type Express, type RequestHandler } from 'express';
-import helmet from 'helmet';
 import type { Logger } from '../../application/ports/logger';
 import type { ApiToken } from '../config/config';
 import type { FulfillmentMetrics } from '../observability/metrics';
@@ -14,6 +13,7 @@ import { buildOpenApiDocument } from './openApi';
 import { operationalRoutes, type ReadinessChecks } from './operationalRoutes';
 import { perTokenRateLimit } from './rateLimit';
 import { requestContext } from './requestContext';
+import { securityHeaders } from './securityHeaders';
 import { validate } from './validate';
 
 export type HttpDependencies = ApiDependencies &
@@ -37,7 +37,7 @@ export function createHttpApp(dependencies: HttpDependencies): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  app.use(helmet());
+  app.use(securityHeaders());
   app.use(requestContext(dependencies.metrics));
 
   const routes = apiRoutes(dependencies);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ValidationError } from '../../application/commands/fulfillmentErrors';
 import { IdempotencyKeyReusedError, IdempotencyRequestInProgressError } from './httpErrors';
 import type { IdempotencyStore } from './idempotencyStore';
@@ -14,45 +14,56 @@ import { contextOf } from './requestContext';
 const keyPattern = /^[\x21-\x7e]{1,200}$/;
 
 export function idempotency(store: IdempotencyStore): RequestHandler {
-  return async (req, res, next) => {
+  // Most commands come without a key: they pass on at once, without an async step.
+  return (req, res, next) => {
     const key = req.get('idempotency-key');
     if (key === undefined) return next();
-    if (!keyPattern.test(key)) {
-      throw new ValidationError('Idempotency-Key must be 1 to 200 printable ASCII characters, e.g. a UUID', [
-        { path: ['Idempotency-Key'], message: 'invalid header' },
-      ]);
-    }
-    const context = contextOf(res);
-    const keyHash = sha256(`${context.principal?.tokenHash ?? ''}\n${key}`);
-    const requestHash = sha256(`${req.method} ${req.originalUrl}\n${canonicalJson(req.body ?? null)}`);
-    const claim = await store.claim(keyHash, requestHash);
-    switch (claim.kind) {
-      case 'mismatch':
-        throw new IdempotencyKeyReusedError();
-      case 'inProgress':
-        throw new IdempotencyRequestInProgressError();
-      case 'replay':
-        res.set('Idempotent-Replayed', 'true').status(claim.status).json(claim.body);
-        return;
-      case 'claimed':
-        break;
-    }
-    context.idempotencyKey = key;
-    // The response is stored before it is sent, so a retry can never overtake it.
-    const send = res.json.bind(res);
-    res.json = (body: unknown) => {
-      const settle = res.statusCode >= 500 ? store.release(keyHash) : store.complete(keyHash, res.statusCode, body);
-      settle.then(
-        () => send(body),
-        (error: unknown) => {
-          res.json = send;
-          next(error);
-        },
-      );
-      return res;
-    };
-    next();
+    return claimOrReplay(store, key, req, res, next);
   };
+}
+
+async function claimOrReplay(
+  store: IdempotencyStore,
+  key: string,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+): Promise<void> {
+  if (!keyPattern.test(key)) {
+    throw new ValidationError('Idempotency-Key must be 1 to 200 printable ASCII characters, e.g. a UUID', [
+      { path: ['Idempotency-Key'], message: 'invalid header' },
+    ]);
+  }
+  const context = contextOf(res);
+  const keyHash = sha256(`${context.principal?.tokenHash ?? ''}\n${key}`);
+  const requestHash = sha256(`${req.method} ${req.originalUrl}\n${canonicalJson(req.body ?? null)}`);
+  const claim = await store.claim(keyHash, requestHash);
+  switch (claim.kind) {
+    case 'mismatch':
+      throw new IdempotencyKeyReusedError();
+    case 'inProgress':
+      throw new IdempotencyRequestInProgressError();
+    case 'replay':
+      res.set('Idempotent-Replayed', 'true').status(claim.status).json(claim.body);
+      return;
+    case 'claimed':
+      break;
+  }
+  context.idempotencyKey = key;
+  // The response is stored before it is sent, so a retry can never overtake it.
+  const send = res.json.bind(res);
+  res.json = (body: unknown) => {
+    const settle = res.statusCode >= 500 ? store.release(keyHash) : store.complete(keyHash, res.statusCode, body);
+    settle.then(
+      () => send(body),
+      (error: unknown) => {
+        res.json = send;
+        next(error);
+      },
+    );
+    return res;
+  };
+  next();
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');

@@ -25,7 +25,7 @@ export function requestContext(metrics: FulfillmentMetrics): RequestHandler {
     const requestId = offered && requestIdPattern.test(offered) ? offered : randomUUID();
     const traceparent = traceparentFromHeaders(req.headers);
     res.locals.context = { requestId, ...(traceparent ? { traceparent } : {}) } satisfies RequestContext;
-    res.set('X-Request-Id', requestId);
+    res.setHeader('X-Request-Id', requestId);
     const stop = metrics.httpRequestDuration.startTimer();
     res.on('finish', () => stop({ method: req.method, route: routeOf(req), status: String(res.statusCode) }));
     next();

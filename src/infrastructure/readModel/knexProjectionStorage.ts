@@ -46,14 +46,21 @@ export async function withProjectionLock<T>(trx: Knex.Transaction, table: string
   }
 }
 
-/** Rows and checkpoint of the sagas projection in one transaction, on `table`. */
-export function knexSagaProjectionStorage(db: Knex, table: string): ProjectionStorage<SagaSummaryWriter> {
+/**
+ * Rows and checkpoint of the sagas projection in one transaction, on `table`. `wrapWriter`
+ * decorates each batch's writer (a rebuild remembers what it wrote, see writtenSummaries.ts).
+ */
+export function knexSagaProjectionStorage(
+  db: Knex,
+  table: string,
+  wrapWriter: (writer: SagaSummaryWriter) => SagaSummaryWriter = (writer) => writer,
+): ProjectionStorage<SagaSummaryWriter> {
   return {
     loadCheckpoint: (checkpointName) => loadProjectionCheckpoint(db, checkpointName),
     transaction: (checkpointName, position, work) =>
       db.transaction((trx) =>
         withProjectionLock(trx, table, async () => {
-          await work(knexSagaSummaryWriter(trx, table));
+          await work(wrapWriter(knexSagaSummaryWriter(trx, table)));
           await storeProjectionCheckpoint(trx, checkpointName, position);
         }),
       ),

@@ -16,6 +16,7 @@ import {
 } from './knexProjectionStorage';
 import { createTableLike } from './rebuildTable';
 import { liveSagasTable } from './sagaSummaryRows';
+import { writtenSummaries, type WrittenSummaries } from './writtenSummaries';
 
 /**
  * `projections rebuild`: replays the whole event store into a fresh copy of the read model and
@@ -52,9 +53,11 @@ export async function rebuildSagasProjection(options: RebuildOptions): Promise<R
   const { serviceDb, eventStore } = options;
   const batchSize = options.batchSize ?? 2000;
   const resumedFrom = await prepareRebuildTable(serviceDb);
+  // From position 0 the table is empty (its rows and checkpoint commit together).
+  const written = writtenSummaries({ complete: resumedFrom === 0 });
   const consumer = projectionConsumer(
     projection,
-    knexSagaProjectionStorage(serviceDb, rebuildTable),
+    knexSagaProjectionStorage(serviceDb, rebuildTable, written.wrap),
     rebuildCheckpoint,
   );
 
@@ -69,7 +72,7 @@ export async function rebuildSagasProjection(options: RebuildOptions): Promise<R
     eventsApplied += events.length;
     options.onProgress?.({ position, headPosition: Math.max(headPosition, position), eventsApplied });
   }
-  const final = await swapIn(serviceDb, eventStore, batchSize);
+  const final = await swapIn(serviceDb, eventStore, batchSize, written);
   eventsApplied += final.eventsApplied;
   return { position: Math.max(position, final.position), eventsApplied, resumedFrom };
 }
@@ -84,13 +87,13 @@ async function prepareRebuildTable(db: Knex): Promise<number> {
   return 0;
 }
 
-async function swapIn(db: Knex, eventStore: EventStore, batchSize: number) {
+async function swapIn(db: Knex, eventStore: EventStore, batchSize: number, written: WrittenSummaries) {
   return db.transaction((trx) =>
     withProjectionLock(trx, liveSagasTable, async () => {
       // Takes SQLite's write lock first, so no live batch commits from here to the swap.
       let position = await loadProjectionCheckpoint(trx, rebuildCheckpoint);
       await storeProjectionCheckpoint(trx, rebuildCheckpoint, position);
-      const caughtUp = await replayRemainder(trx, eventStore, position, batchSize);
+      const caughtUp = await replayRemainder(trx, eventStore, position, batchSize, written);
       position = caughtUp.position;
       await storeProjectionCheckpoint(trx, projection.name, position);
       await trx(checkpointsTable).where({ name: rebuildCheckpoint }).delete();
@@ -110,9 +113,15 @@ async function swapIn(db: Knex, eventStore: EventStore, batchSize: number) {
   );
 }
 
-async function replayRemainder(trx: Knex.Transaction, eventStore: EventStore, after: number, batchSize: number) {
+async function replayRemainder(
+  trx: Knex.Transaction,
+  eventStore: EventStore,
+  after: number,
+  batchSize: number,
+  written: WrittenSummaries,
+) {
   const handled = new Set<string>(projection.canHandle);
-  const writer = knexSagaSummaryWriter(trx, rebuildTable);
+  const writer = written.wrap(knexSagaSummaryWriter(trx, rebuildTable));
   let position = after;
   let eventsApplied = 0;
   for (;;) {

@@ -26,6 +26,29 @@ export type SagaSummaryRow = Readonly<{
   last_position: number | string;
 }>;
 
+/** Every column, in the order the writer binds them. */
+export const sagaSummaryColumns = [
+  'id',
+  'saga_uuid',
+  'order_uuid',
+  'state',
+  'compensation_stack',
+  'current_step',
+  'failed_step',
+  'failure_code',
+  'failure_reason',
+  'failed_compensation',
+  'failed_compensation_round',
+  'operator_action_pending',
+  'cancellation_requested',
+  'resolution_note',
+  'started_at',
+  'completed_at',
+  'created_at',
+  'updated_at',
+  'last_position',
+] as const satisfies readonly (keyof SagaSummaryRow)[];
+
 export function toRow(summary: SagaSummary): SagaSummaryRow {
   return {
     id: summary.createdPosition,
