@@ -137,11 +137,14 @@ export async function runRole(
   return service;
 }
 
-if (require.main === module) {
+/** Runs the command line; a failure prints its message (it names what to fix) and exits 1. */
+export function runCli(argv: readonly string[] = process.argv): void {
   createCli()
-    .parseAsync(process.argv)
+    .parseAsync([...argv])
     .catch((error: unknown) => {
       console.error((error as Error).message);
       process.exit(1);
     });
 }
+
+if (require.main === module) runCli();
