@@ -242,11 +242,11 @@ export function absorbInput(index: SagaIndex, context: SagaContext, event: SagaM
         },
       };
     case 'cancellationRequested':
-      return { ...context, cancellation: { reason: meaning.reason, requestedAt: event.at } };
+      return { ...context, cancellation: { reason: meaning.reason, requestedAt: event.at.toISOString() } };
     case 'retryOfReview':
       return { ...context, manualReview: null };
     case 'resolution':
-      return resolve(context, meaning.note, meaning.resolvedBy, event.at);
+      return resolve(context, meaning.note, meaning.resolvedBy, event.at.toISOString());
     case 'noChange':
       return context;
   }

@@ -20,9 +20,10 @@ import type { ForwardStepName } from './sagaVocabulary';
 
 /**
  * The saga as an XState v5 machine generated from its definition. Top-level states are exactly the
- * SPEC's; the graph names guards and actions only. It is driven with the pure `transition()`:
- * actions come back as data and are never run here. `runStep`, `scheduleDeadline` and
- * `runCompensation` are the intents; the `record…`/`start…` actions are assigns.
+ * SPEC's; the graph names guards and actions only. It is driven with the pure transition
+ * (pureTransition.ts): actions come back as data and are never run here. `runStep`,
+ * `scheduleDeadline` and `runCompensation` are the intents; the `record…` actions are assigns, one
+ * per transition at most (each assign makes xstate copy the snapshot, ~1 µs).
  *
  * No `invoke` and no `after`: invocations restart and delayed transitions are lost when a snapshot
  * is restored. Deadlines are durable delayed jobs whose expiry arrives as an ordinary failure.
@@ -30,6 +31,7 @@ import type { ForwardStepName } from './sagaVocabulary';
  */
 export function createSagaMachine(definition: SagaDefinition) {
   const index = indexSaga(definition);
+  const absorb = absorbingOnce(index);
   const meaningIs =
     (...kinds: string[]) =>
     ({ context, event }: { context: SagaContext; event: SagaMachineEvent }) =>
@@ -37,7 +39,7 @@ export function createSagaMachine(definition: SagaDefinition) {
   const after =
     (test: (context: SagaContext) => boolean) =>
     ({ context, event }: { context: SagaContext; event: SagaMachineEvent }) =>
-      test(absorbInput(index, context, event));
+      test(absorb(context, event));
 
   return setup({
     types: {
@@ -46,13 +48,19 @@ export function createSagaMachine(definition: SagaDefinition) {
       input: {} as SagaStartInput,
     },
     actions: {
-      recordInput: assign(({ context, event }) => absorbInput(index, context, event)),
+      recordInput: assign(({ context, event }) => absorb(context, event)),
       recordCompensationFailure: assign(({ context, event }, params: { returnTo: ReviewReturn | 'unchanged' }) =>
-        withReviewReturn(absorbInput(index, context, event), params.returnTo),
+        withReviewReturn(absorb(context, event), params.returnTo),
       ),
-      startStep: assign((_, params: { step: ForwardStepName }) => ({ awaitingStep: params.step })),
-      startTopCompensation: assign(({ context }) => startTopCompensation(context)),
-      markEnded: assign(({ event }) => ({ endedAt: event.at })),
+      recordInputAndStartStep: assign(({ context, event }, params: { step: ForwardStepName }) => ({
+        ...absorb(context, event),
+        awaitingStep: params.step,
+      })),
+      recordInputAndStartCompensation: assign(({ context, event }) => startTopCompensation(absorb(context, event))),
+      recordInputAndEnd: assign(({ context, event }) => ({
+        ...absorb(context, event),
+        endedAt: event.at.toISOString(),
+      })),
       // Intents: returned by transition(), turned into jobs by the reactor.
       runStep: (_, _params: { step: ForwardStepName }) => {},
       scheduleDeadline: (_, _params: { step: ForwardStepName }) => {},
@@ -83,8 +91,8 @@ export function createSagaMachine(definition: SagaDefinition) {
     },
   }).createMachine({
     id: definition.name,
-    // xstate's pure transition() builds an inert actor, which computes an initial snapshot without
-    // input on every call: answer it cheaply instead of throwing (a caught throw costs ~80 µs).
+    // The inert actor behind pure transitions (pureTransition.ts builds one per machine) computes an
+    // initial snapshot without input: answer it rather than throw an error nobody reads.
     context: ({ input }) => initialContext(definition, input ?? unstarted),
     initial: definition.steps[0].state,
     entry: startingActions(definition.steps[0]),
@@ -93,6 +101,21 @@ export function createSagaMachine(definition: SagaDefinition) {
 }
 
 export type SagaMachine = ReturnType<typeof createSagaMachine>;
+
+/**
+ * absorbInput, remembering its last answer. Within one transition the `unwinding…` guards and the
+ * `recordInput…` that follows them absorb the same event into the same context (xstate hands them
+ * the very same objects), up to three times; contexts are immutable, so identity is a safe key.
+ */
+function absorbingOnce(index: SagaIndex) {
+  let last: Readonly<{ context: SagaContext; event: SagaMachineEvent; absorbed: SagaContext }> | null = null;
+  return (context: SagaContext, event: SagaMachineEvent): SagaContext => {
+    if (last?.context !== context || last.event !== event) {
+      last = { context, event, absorbed: absorbInput(index, context, event) };
+    }
+    return last.absorbed;
+  };
+}
 
 const unstarted: SagaStartInput = { sagaId: '', orderId: '', startedAt: '' };
 
@@ -114,11 +137,11 @@ const startingActions = (step: SagaStepDefinition) =>
 const unwind = (guard: string, from: 'COMPENSATING' | 'elsewhere'): Transition[] => {
   const stay = from === 'COMPENSATING' ? {} : { target: 'COMPENSATING' };
   return [
-    { guard: and([guard, 'unwindingIsOver']), target: 'CANCELLED', actions: ['recordInput', 'markEnded'] },
+    { guard: and([guard, 'unwindingIsOver']), target: 'CANCELLED', actions: ['recordInputAndEnd'] },
     {
       guard: and([guard, 'unwindingCanContinue']),
       ...stay,
-      actions: ['recordInput', 'startTopCompensation', 'runCompensation'],
+      actions: ['recordInputAndStartCompensation', 'runCompensation'],
     },
     { guard, ...stay, actions: ['recordInput'] },
   ];
@@ -129,7 +152,7 @@ const compensateInBackground = (guards: readonly [string, ...string[]], target?:
   {
     guard: and([...guards, 'canCompensateInBackground']),
     ...(target ? { target } : {}),
-    actions: ['recordInput', 'startTopCompensation', 'runCompensation'],
+    actions: ['recordInputAndStartCompensation', 'runCompensation'],
   },
   {
     guard: guards.length === 1 ? guards[0] : and([...guards]),
@@ -165,9 +188,9 @@ function buildStates(index: SagaIndex) {
       const advance = next
         ? {
             target: next.state,
-            actions: ['recordInput', { type: 'startStep', params: { step: next.name } }, ...startingActions(next)],
+            actions: [{ type: 'recordInputAndStartStep', params: { step: next.name } }, ...startingActions(next)],
           }
-        : { target: 'COMPLETED', actions: ['recordInput', 'markEnded'] };
+        : { target: 'COMPLETED', actions: ['recordInputAndEnd'] };
       return [
         step.state,
         {
@@ -219,7 +242,7 @@ function buildStates(index: SagaIndex) {
           ['SagaResolvedManually'],
           [
             { guard: and(['isResolution', 'returnsToCompleted']), target: 'COMPLETED', actions: ['recordInput'] },
-            { guard: 'isResolution', target: 'CANCELLED', actions: ['recordInput', 'markEnded'] },
+            { guard: 'isResolution', target: 'CANCELLED', actions: ['recordInputAndEnd'] },
           ],
         ],
       ),
