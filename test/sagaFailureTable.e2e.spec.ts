@@ -37,6 +37,12 @@ const statesOf = (events: readonly RecordedEvent[]): SagaState[] =>
     .flatMap((event) => (event.type === 'SagaStateChanged' ? [event.data.to] : []))
     .filter((state, index, states) => state !== states[index - 1]);
 
+/** The compensation stack the saga's last SagaStateChanged recorded. */
+const compensationStackOf = (events: readonly RecordedEvent[]) => {
+  const last = events.findLast((event) => event.type === 'SagaStateChanged');
+  return last?.type === 'SagaStateChanged' ? last.data.compensationStack : undefined;
+};
+
 describe.each<Backend>(['sqlite', 'mysql'])('saga failure table on %s', (backend) => {
   let storage: Storage;
   let running: RunningSaga;
@@ -57,6 +63,8 @@ describe.each<Backend>(['sqlite', 'mysql'])('saga failure table on %s', (backend
       'RESOLVE-1': { onHand: 1 },
       'CANCEL-1': { onHand: stock },
       'TIMEOUT-1': { onHand: stock },
+      'LATE-SHIP-1': { onHand: stock },
+      'CANCEL-SHIP-1': { onHand: stock },
     });
     running = await runSagas(storage, {
       participants: faults.participants,
@@ -99,6 +107,14 @@ describe.each<Backend>(['sqlite', 'mysql'])('saga failure table on %s', (backend
     ]);
     expect(typesOf(events).filter((type) => type === 'SagaCompleted')).toHaveLength(1);
     expect(compensationsRan(events)).toEqual([]);
+    // Every success pushed its compensation, the shipment's too; a saga completed in time runs none.
+    expect(compensationStackOf(events)).toEqual([
+      'CancelOrder',
+      'CancelPrescription',
+      'ReleaseInventory',
+      'CancelShipment',
+    ]);
+    expect(await shipmentStatus(saga.sagaId)).toBe('initiated');
     expect(await available(catalog, 'HAPPY-1')).toBe(stock - 4);
   });
 
@@ -229,6 +245,72 @@ describe.each<Backend>(['sqlite', 'mysql'])('saga failure table on %s', (backend
     expect(await sagaStateNow(saga.sagaId)).toBe('CANCELLED');
     expect(await available(catalog, 'TIMEOUT-1')).toBe(stock);
   });
+
+  it('a shipment that misses its deadline unwinds as the table says; its late success is cancelled (CancelShipment), CANCELLED', async () => {
+    const hold = faults.hold('p-late-ship', 'InitiateShipment');
+    const saga = await place('p-late-ship', 'LATE-SHIP-1', 5);
+    await hold.entered; // the carrier never answers...
+    expect(await settle(saga.sagaId, ['COMPLETED', 'CANCELLED', 'MANUAL_REVIEW'], deadlineMs + 15_000)).toBe(
+      'CANCELLED',
+    );
+    const cancelled = await saga.events();
+    expect(cancelled.find((event) => event.type === 'ShipmentInitiationFailed')?.data).toMatchObject({
+      code: 'STEP_TIMEOUT',
+    });
+    expect(compensationsRan(cancelled)).toEqual(['ReleaseInventory', 'CancelPrescription', 'CancelOrder']);
+    expect(await available(catalog, 'LATE-SHIP-1')).toBe(stock);
+
+    hold.release(); // ...until after the saga gave up on the shipment
+    const events = await waitFor('the late shipment to be cancelled', async () => {
+      const all = await saga.events();
+      return typesOf(all).includes('ShipmentCancelled') ? all : undefined;
+    });
+    const types = typesOf(events);
+    expect(types.indexOf('ShipmentInitiationFailed')).toBeLessThan(types.indexOf('ShipmentInitiated'));
+    const shipped = events.find((event) => event.type === 'ShipmentInitiated');
+    expect(events.find((event) => event.type === 'ShipmentCancelled')?.data).toEqual({
+      sagaId: saga.sagaId,
+      orderId: saga.orderId,
+      shipmentId: shipped?.type === 'ShipmentInitiated' ? shipped.data.shipmentId : 'no ShipmentInitiated',
+    });
+    expect(compensationsRan(events)).toEqual([
+      'ReleaseInventory',
+      'CancelPrescription',
+      'CancelOrder',
+      'CancelShipment',
+    ]);
+    expect([...compensationsRan(events)].sort()).toEqual([...compensationsOwed(events)].sort());
+    expect(await sagaStateNow(saga.sagaId)).toBe('CANCELLED');
+    expect(await shipmentStatus(saga.sagaId)).toBe('cancelled');
+    expect(await available(catalog, 'LATE-SHIP-1')).toBe(stock);
+  });
+
+  it('the customer cancels while the shipment is in flight: the shipment that then succeeds is cancelled first, CANCELLED', async () => {
+    const hold = faults.hold('p-cancel-ship', 'InitiateShipment');
+    const saga = await place('p-cancel-ship', 'CANCEL-SHIP-1', 8);
+    await hold.entered; // the shipment is in flight
+    await run.cancel(saga.orderId);
+    await settle(saga.sagaId, ['COMPENSATING']);
+    hold.release();
+    expect(await settle(saga.sagaId, ['COMPLETED', 'CANCELLED', 'MANUAL_REVIEW'])).toBe('CANCELLED');
+    const events = await saga.events();
+    expect(typesOf(events)).toContain('ShipmentInitiated');
+    expect(typesOf(events)).not.toContain('SagaCompleted');
+    expect(compensationsRan(events)).toEqual([
+      'CancelShipment',
+      'ReleaseInventory',
+      'CancelPrescription',
+      'CancelOrder',
+    ]);
+    expect(compensationsRan(events)).toEqual(compensationsOwed(events).reverse());
+    expect(statesOf(events).slice(-2)).toEqual(['COMPENSATING', 'CANCELLED']);
+    expect(await shipmentStatus(saga.sagaId)).toBe('cancelled');
+    expect(await available(catalog, 'CANCEL-SHIP-1')).toBe(stock);
+  });
+
+  /** The shipping participant's own record of the saga's shipment. */
+  const shipmentStatus = async (sagaId: string): Promise<string | undefined> =>
+    (await storage.serviceDb('shipments').where({ saga_id: sagaId }).first())?.status;
 
   const sagaStateNow = async (sagaId: string) =>
     statesOf(await storage.eventStore.readStream(`orderFulfillmentSaga-${sagaId}`)).at(-1);

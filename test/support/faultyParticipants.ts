@@ -45,7 +45,8 @@ export function faultyParticipants(base: SagaParticipants) {
     shipping: {
       initiateShipment: (request) =>
         forward('InitiateShipment', request, () => base.shipping.initiateShipment(request)),
-      cancelShipment: (request) => base.shipping.cancelShipment(request),
+      cancelShipment: (request) =>
+        compensation('CancelShipment', request.sagaId, () => base.shipping.cancelShipment(request)),
     },
   };
 

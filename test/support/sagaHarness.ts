@@ -238,12 +238,17 @@ export const compensationsRan = (events: readonly RecordedEvent[]): string[] =>
         return ['CancelPrescription'];
       case 'InventoryReleased':
         return ['ReleaseInventory'];
+      case 'ShipmentCancelled':
+        return ['CancelShipment'];
       default:
         return [];
     }
   });
 
-/** The steps that succeeded, as the compensations that undo them, in the order they succeeded. */
+/**
+ * The steps that succeeded, as the compensations that undo them, in the order they succeeded. A
+ * COMPLETED saga owes them all and runs none; a CANCELLED one runs exactly these.
+ */
 export const compensationsOwed = (events: readonly RecordedEvent[]): string[] =>
   events.flatMap((event) => {
     switch (event.type) {
@@ -253,6 +258,8 @@ export const compensationsOwed = (events: readonly RecordedEvent[]): string[] =>
         return ['CancelPrescription'];
       case 'InventoryReserved':
         return ['ReleaseInventory'];
+      case 'ShipmentInitiated':
+        return ['CancelShipment'];
       default:
         return [];
     }

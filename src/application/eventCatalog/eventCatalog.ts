@@ -124,6 +124,7 @@ const definitions = {
     stream: 'shipment',
     schema: z.object({ ...ids, code: stepFailureCode(['UNSUPPORTED_DESTINATION']), ...failure }),
   },
+  ShipmentCancelled: { stream: 'shipment', schema: z.object({ ...ids, shipmentId: z.string().min(1).nullable() }) },
 } satisfies { readonly [T in FulfillmentEventType]: Definition<T> };
 
 export const eventCatalog = Object.fromEntries(

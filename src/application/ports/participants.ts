@@ -80,9 +80,9 @@ export type InitiateShipmentOutcome =
 export interface ShippingParticipant {
   initiateShipment(request: StepRequest): Promise<InitiateShipmentOutcome>;
   /**
-   * Undoes a shipment that succeeded after its saga gave up on it (SPEC §2: a late success is
-   * compensated). Not one of the saga's named compensations: the saga never pushes it on its
-   * stack, since a completed shipment completes the saga. `shipmentId` is null when there was none.
+   * The CancelShipment compensation. It runs only for a shipment that succeeded after its saga
+   * gave up on it (a timeout, or a customer cancel while it was in flight; SPEC §2: a late success
+   * is compensated): a shipment in time completes the saga. `shipmentId` is null when there was none.
    */
   cancelShipment(request: CompensationRequest): Promise<Readonly<{ shipmentId: string | null }>>;
 }

@@ -3,7 +3,8 @@ import type { RecordedEvent } from '../ports/eventStore';
 
 /**
  * What each participant reported for an order, from its stream's events: the latest outcome wins
- * (a cancellation or release follows the success it undoes).
+ * (a cancellation or release follows the success it undoes; a late shipment follows the timeout
+ * that gave up on it, and its cancellation follows it).
  */
 type Failed = Readonly<{ status: 'failed'; code: string; reason: string }>;
 
@@ -13,7 +14,10 @@ export type InventoryReport =
   | Readonly<{ status: 'released'; reservationId: string | null; lines: readonly MedicationLine[] }>
   | (Failed & Readonly<{ shortLines: readonly unknown[]; unknownSkus: readonly string[] }>);
 export type ShipmentReport =
-  Readonly<{ status: 'initiated'; shipmentId: string; carrier: string; trackingNumber: string }> | Failed;
+  | Readonly<{ status: 'initiated'; shipmentId: string; carrier: string; trackingNumber: string }>
+  /** Called back after the saga had given up on it; carrier and tracking number of the shipment undone. */
+  | Readonly<{ status: 'cancelled'; shipmentId: string | null; carrier: string | null; trackingNumber: string | null }>
+  | Failed;
 
 export type ParticipantReports = Readonly<{
   prescription: PrescriptionReport | null;
@@ -73,6 +77,15 @@ export function shipmentReport(events: readonly RecordedEvent[]): ShipmentReport
         };
       case 'ShipmentInitiationFailed':
         return { status: 'failed', code: event.data.code, reason: event.data.reason };
+      case 'ShipmentCancelled': {
+        const initiated = report?.status === 'initiated' ? report : null;
+        return {
+          status: 'cancelled',
+          shipmentId: event.data.shipmentId ?? initiated?.shipmentId ?? null,
+          carrier: initiated?.carrier ?? null,
+          trackingNumber: initiated?.trackingNumber ?? null,
+        };
+      }
       default:
         return report;
     }

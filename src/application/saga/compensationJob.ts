@@ -33,6 +33,12 @@ export async function runCompensationJob(dependencies: JobWorkerDependencies, jo
       event = { type: 'InventoryReleased', data: { ...ids, lines } };
       break;
     }
+    case 'CancelShipment': {
+      const { shipmentId } = await participants.shipping.cancelShipment(ids);
+      stream = streamName.shipment(job.orderId);
+      event = { type: 'ShipmentCancelled', data: { ...ids, shipmentId } };
+      break;
+    }
   }
   const recorded = jobEvent(job, event, compensationDoneEventId(job.sagaId, job.name), clock);
   await eventStore.appendToStream(stream, [recorded], { expectedRevision: 'any' });

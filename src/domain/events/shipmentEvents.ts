@@ -18,4 +18,13 @@ export type ShipmentInitiationFailed = DomainEvent<
   }
 >;
 
-export type ShipmentEvent = ShipmentInitiated | ShipmentInitiationFailed;
+/**
+ * CancelShipment done: a shipment initiated after the saga had given up on it was called back.
+ * `shipmentId` is null when the participant found no shipment to cancel.
+ */
+export type ShipmentCancelled = DomainEvent<
+  'ShipmentCancelled',
+  { orderId: string; sagaId: string; shipmentId: string | null }
+>;
+
+export type ShipmentEvent = ShipmentInitiated | ShipmentInitiationFailed | ShipmentCancelled;

@@ -9,7 +9,12 @@ export type FulfillmentSagaSettings = Readonly<{
   retry: RetryPolicy;
 }>;
 
-/** Bump when the graph or the context shape changes: stored snapshots of the old version are refused. */
+/**
+ * Bump when a stored snapshot would no longer mean the same to the machine (a state or a context
+ * field renamed, removed or reshaped): stored snapshots of the old version are then refused.
+ * Version 1 snapshots written before InitiateShipment had CancelShipment restore unchanged: same
+ * states, same context, and their stacks hold no CancelShipment, which nothing then expects.
+ */
 export const fulfillmentSagaMachineVersion = 1;
 
 export function fulfillmentSaga({ stepDeadlinesMs, retry }: FulfillmentSagaSettings) {
@@ -39,12 +44,15 @@ export function fulfillmentSaga({ stepDeadlinesMs, retry }: FulfillmentSagaSetti
         required: true,
       },
       {
-        // The last step: once a shipment is initiated the saga is complete, nothing after it can fail.
+        // The last step: a shipment initiated in time completes the saga and nothing after it can
+        // fail, so CancelShipment then stays on the stack unrun, like every other compensation of a
+        // completed saga. It runs only for a shipment that succeeds after the step was given up (a
+        // timeout, or a customer cancel while it was in flight): SPEC §2, compensated, never applied.
         name: 'InitiateShipment',
         state: 'PENDING_SHIPMENT',
         succeededOn: 'ShipmentInitiated',
         failedOn: 'ShipmentInitiationFailed',
-        compensation: null,
+        compensation: { name: 'CancelShipment', completedOn: 'ShipmentCancelled', retry },
         deadlineMs: stepDeadlinesMs.InitiateShipment,
         retry,
         required: true,

@@ -53,14 +53,19 @@ describe('the fulfillment saga, SPEC §2', () => {
         });
     });
 
-    it('the shipment completes the saga', () => {
+    it('the shipment completes the saga; CancelShipment is pushed like every compensation and never runs', () => {
       const simulation = simulate(definition, {});
       expect(simulation.final).toMatchObject({ state: 'COMPLETED', currentStep: null });
       expect(simulation.stepsRun).toEqual(['CreatePrescription', 'ReserveInventory', 'InitiateShipment']);
       expect(simulation.compensationsRun).toEqual([]);
       given(inputs.prescriptionCreated(), inputs.inventoryReserved())
         .when(inputs.shipmentInitiated())
-        .then({ state: 'COMPLETED', intents: [], eventTypes: ['SagaStateChanged', 'SagaCompleted'] });
+        .then({
+          state: 'COMPLETED',
+          compensationStack: ['CancelOrder', 'CancelPrescription', 'ReleaseInventory', 'CancelShipment'],
+          intents: [],
+          eventTypes: ['SagaCompensationRecorded', 'SagaStateChanged', 'SagaCompleted'],
+        });
     });
   });
 
@@ -85,6 +90,28 @@ describe('the fulfillment saga, SPEC §2', () => {
       expect(simulation.compensationsRun).toEqual(compensations);
       expect(simulation.final).toMatchObject({ state: 'CANCELLED', compensationStack: [], currentStep: null });
     });
+
+    it.each([
+      ['a prescription', { CreatePrescription: 'succeeds after timing out' }, ['CancelOrder', 'CancelPrescription']],
+      [
+        'an inventory reservation',
+        { ReserveInventory: 'succeeds after timing out' },
+        ['CancelPrescription', 'CancelOrder', 'ReleaseInventory'],
+      ],
+      [
+        'a shipment',
+        { InitiateShipment: 'succeeds after timing out' },
+        ['ReleaseInventory', 'CancelPrescription', 'CancelOrder', 'CancelShipment'],
+      ],
+    ] as const)(
+      '%s that times out unwinds as the table says, and its success arriving after CANCELLED is compensated: %j runs %j',
+      (_step, steps, compensations) => {
+        const simulation = simulate(definition, { steps });
+        expect(simulation.compensationsRun).toEqual(compensations);
+        expect(simulation.final).toMatchObject({ state: 'CANCELLED', compensationStack: [], currentStep: null });
+        expect(Object.values(simulation.final.context.stepOutcomes)).toContain('succeededAfterGivenUp');
+      },
+    );
 
     it('a step failure records SagaFailed with the failure code and starts unwinding at the top of the stack', () => {
       const decision = given(inputs.prescriptionCreated())
@@ -218,6 +245,35 @@ describe('the fulfillment saga, SPEC §2', () => {
         .then({ state: 'COMPENSATING', intents: [runCompensation('CancelPrescription')] });
     });
 
+    it('the shipment in flight that then succeeds is cancelled first: CancelShipment → ReleaseInventory → CancelPrescription → CancelOrder', () => {
+      const cancelled = [inputs.prescriptionCreated(), inputs.inventoryReserved(), inputs.cancellationRequested()];
+      given(...cancelled)
+        .when(inputs.shipmentInitiated())
+        .then({
+          state: 'COMPENSATING',
+          currentStep: 'CancelShipment',
+          compensationStack: ['CancelOrder', 'CancelPrescription', 'ReleaseInventory', 'CancelShipment'],
+          intents: [runCompensation('CancelShipment')],
+          eventTypes: ['SagaCompensationRecorded', 'SagaStateChanged'],
+        });
+      given(...cancelled, inputs.shipmentInitiated())
+        .when(inputs.shipmentCancelled())
+        .then({
+          state: 'COMPENSATING',
+          compensationStack: ['CancelOrder', 'CancelPrescription', 'ReleaseInventory'],
+          intents: [runCompensation('ReleaseInventory')],
+        });
+      const end = replay(definition, [
+        ...cancelled,
+        inputs.shipmentInitiated(),
+        inputs.shipmentCancelled(),
+        inputs.inventoryReleased(),
+        inputs.prescriptionCancelled(),
+        inputs.orderCancelled(),
+      ]).at(-1)!;
+      expect(end).toMatchObject({ state: 'CANCELLED', compensationStack: [], currentStep: null });
+    });
+
     it('after COMPLETED or CANCELLED, or a second time, a cancel request changes nothing', () => {
       const completed = [inputs.prescriptionCreated(), inputs.inventoryReserved(), inputs.shipmentInitiated()];
       given(...completed)
@@ -306,19 +362,85 @@ describe('the fulfillment saga, SPEC §2', () => {
         .then({ state: 'CANCELLED', compensationStack: [] });
     });
 
-    it('a step that cannot be undone records its late success without an intent', () => {
-      const decision = given(
+    it('a shipment that succeeds after its timeout, while unwinding, is cancelled next, above the rest of the stack', () => {
+      const timedOut = [
         inputs.prescriptionCreated(),
         inputs.inventoryReserved(),
         inputs.shipmentInitiationFailed('STEP_TIMEOUT'),
-      )
+      ];
+      const decision = given(...timedOut)
         .when(inputs.shipmentInitiated())
-        .then({ state: 'COMPENSATING', intents: [], eventTypes: ['SagaStateChanged'] });
+        .then({
+          state: 'COMPENSATING',
+          currentStep: 'ReleaseInventory',
+          compensationStack: ['CancelOrder', 'CancelPrescription', 'ReleaseInventory', 'CancelShipment'],
+          intents: [], // ReleaseInventory is running: one compensation at a time
+          eventTypes: ['SagaCompensationRecorded', 'SagaStateChanged'],
+        });
       expect(decision.context.stepOutcomes.InitiateShipment).toBe('succeededAfterGivenUp');
+      given(...timedOut, inputs.shipmentInitiated())
+        .when(inputs.inventoryReleased())
+        .then({
+          compensationStack: ['CancelOrder', 'CancelPrescription', 'CancelShipment'],
+          intents: [runCompensation('CancelShipment')],
+        });
+      const end = replay(definition, [
+        ...timedOut,
+        inputs.shipmentInitiated(),
+        inputs.inventoryReleased(),
+        inputs.shipmentCancelled(),
+        inputs.prescriptionCancelled(),
+        inputs.orderCancelled(),
+      ]).at(-1)!;
+      expect(end).toMatchObject({ state: 'CANCELLED', compensationStack: [] });
+    });
+
+    it('a shipment that succeeds after the saga reached CANCELLED is cancelled; the saga stays CANCELLED', () => {
+      const cancelled = [
+        inputs.prescriptionCreated(),
+        inputs.inventoryReserved(),
+        inputs.shipmentInitiationFailed('STEP_TIMEOUT'),
+        inputs.inventoryReleased(),
+        inputs.prescriptionCancelled(),
+        inputs.orderCancelled(),
+      ];
+      given(...cancelled)
+        .when(inputs.shipmentInitiated())
+        .then({
+          state: 'CANCELLED',
+          currentStep: 'CancelShipment',
+          compensationStack: ['CancelShipment'],
+          intents: [runCompensation('CancelShipment')],
+          eventTypes: ['SagaCompensationRecorded', 'SagaStateChanged'],
+        });
+      given(...cancelled, inputs.shipmentInitiated())
+        .when(inputs.shipmentCancelled())
+        .then({ state: 'CANCELLED', compensationStack: [], currentStep: null, intents: [] });
+      given(...cancelled, inputs.shipmentInitiated())
+        .when(inputs.compensationFailed('CancelShipment', 0))
+        .then({ state: 'MANUAL_REVIEW', currentStep: 'CancelShipment', compensationStack: ['CancelShipment'] });
+      given(
+        ...cancelled,
+        inputs.shipmentInitiated(),
+        inputs.compensationFailed('CancelShipment', 0),
+        inputs.retryRequested('CancelShipment', 0),
+      )
+        .when(inputs.shipmentCancelled())
+        .then({ state: 'CANCELLED', compensationStack: [], intents: [] });
     });
   });
 
   describe('duplicates and stale outcomes change nothing', () => {
+    const lateShipmentCancelled = [
+      inputs.prescriptionCreated(),
+      inputs.inventoryReserved(),
+      inputs.shipmentInitiationFailed('STEP_TIMEOUT'),
+      inputs.inventoryReleased(),
+      inputs.prescriptionCancelled(),
+      inputs.orderCancelled(),
+      inputs.shipmentInitiated(),
+      inputs.shipmentCancelled(),
+    ];
     it.each([
       ['a repeated success', [inputs.prescriptionCreated()], inputs.prescriptionCreated()],
       [
@@ -334,6 +456,13 @@ describe('the fulfillment saga, SPEC §2', () => {
         [inputs.prescriptionFailed(), inputs.orderCancelled()],
         inputs.orderCancelled(),
       ],
+      [
+        'a shipment cancellation nothing waits for (the shipment completed the saga)',
+        [inputs.prescriptionCreated(), inputs.inventoryReserved(), inputs.shipmentInitiated()],
+        inputs.shipmentCancelled(),
+      ],
+      ['a repeated shipment cancellation', lateShipmentCancelled, inputs.shipmentCancelled()],
+      ['a repeated late shipment, once cancelled', lateShipmentCancelled, inputs.shipmentInitiated()],
       [
         'a repeated compensation failure',
         [inputs.prescriptionFailed(), inputs.compensationFailed('CancelOrder')],

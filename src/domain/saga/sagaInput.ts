@@ -10,6 +10,7 @@ import type {
   SagaCompensationFailed,
   SagaResolvedManually,
   SagaRetryRequested,
+  ShipmentCancelled,
   ShipmentInitiated,
   ShipmentInitiationFailed,
 } from '../events';
@@ -20,7 +21,7 @@ import type {
  */
 export type StepSucceededInput = PrescriptionCreated | InventoryReserved | ShipmentInitiated;
 export type StepFailedInput = PrescriptionFailed | InventoryReservationFailed | ShipmentInitiationFailed;
-export type CompensationDoneInput = OrderCancelled | PrescriptionCancelled | InventoryReleased;
+export type CompensationDoneInput = OrderCancelled | PrescriptionCancelled | InventoryReleased | ShipmentCancelled;
 
 export type SagaInput =
   | StepSucceededInput
@@ -42,6 +43,7 @@ export const sagaInputTypes = [
   'InventoryReleased',
   'ShipmentInitiated',
   'ShipmentInitiationFailed',
+  'ShipmentCancelled',
   'OrderCancellationRequested',
   'OrderCancelled',
   'SagaCompensationFailed',

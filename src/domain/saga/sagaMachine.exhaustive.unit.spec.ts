@@ -130,12 +130,26 @@ function checkIntents(definition: SagaDefinition, decision: Decision, fail: (pro
     if (context.compensationStack.at(-1) !== intent.compensation)
       fail('runCompensation does not run the top of the stack (LIFO)');
     if (state === 'COMPENSATING' && context.awaitingStep !== null) fail('unwinding while a forward step is in flight');
+    // Nothing is undone unless the saga unwinds (a failure, a cancel request, an operator's
+    // resolution) or the step's success came after the saga had given up on it: a saga that
+    // completes in time keeps its stack, CancelShipment included, and runs none of it. Checked
+    // for sagas without optional steps only: with one, an operator's retry of a late compensation
+    // that failed while the saga went forward resumes as unwinding (MANUAL_REVIEW returns to
+    // COMPENSATING), so the whole saga is undone though nothing required failed.
+    const step = definition.steps.find((candidate) => candidate.compensation?.name === intent.compensation);
+    const unwinding = context.failure !== null || context.cancellation !== null || context.resolution !== null;
+    const lateSuccess = step !== undefined && context.stepOutcomes[step.name] === 'succeededAfterGivenUp';
+    if (everyStepRequired(definition) && !unwinding && !lateSuccess) {
+      fail(`${intent.compensation} runs though nothing failed, was cancelled or succeeded late`);
+    }
   }
   if (state === 'COMPLETED') {
     const unmet = definition.steps.filter((step) => step.required && context.stepOutcomes[step.name] !== 'succeeded');
     if (unmet.length > 0) fail(`COMPLETED with ${unmet.map((step) => step.name).join(', ')} not succeeded`);
   }
 }
+
+const everyStepRequired = (definition: SagaDefinition) => definition.steps.every((step) => step.required);
 
 /** Let time pass: deadlines fire for steps in flight, compensations in flight succeed. */
 function settle(definition: SagaDefinition, start: Decision): Decision {

@@ -16,7 +16,7 @@ export const terminalSagaStates = ['COMPLETED', 'CANCELLED'] as const satisfies 
 export const forwardStepNames = ['CreatePrescription', 'ReserveInventory', 'InitiateShipment'] as const;
 export type ForwardStepName = (typeof forwardStepNames)[number];
 
-export const compensationNames = ['CancelOrder', 'CancelPrescription', 'ReleaseInventory'] as const;
+export const compensationNames = ['CancelOrder', 'CancelPrescription', 'ReleaseInventory', 'CancelShipment'] as const;
 export type CompensationName = (typeof compensationNames)[number];
 
 /** Any job the saga can send: a forward step or a compensation. */

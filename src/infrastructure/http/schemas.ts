@@ -113,6 +113,12 @@ export const orderResponse = z
             carrier: z.string(),
             trackingNumber: z.string(),
           }),
+          z.object({
+            status: z.literal('cancelled'),
+            shipmentId: z.string().nullable(),
+            carrier: z.string().nullable(),
+            trackingNumber: z.string().nullable(),
+          }),
           failedReport,
         ])
         .nullable(),

@@ -1,5 +1,5 @@
 import type { SagaInput, SagaInputType } from '../sagaInput';
-import type { CompensationName } from '../sagaVocabulary';
+import { compensationNames, type CompensationName } from '../sagaVocabulary';
 
 /** Representative inputs for one saga, by type; test data only. */
 export const sagaId = '6f1c1e44-8a53-4b55-9a53-0d1c8c7b1a01';
@@ -41,6 +41,7 @@ export const inputs = {
     type: 'ShipmentInitiationFailed',
     data: { ...ids, code, reason: code === 'STEP_TIMEOUT' ? 'no outcome by the deadline' : 'KP is not served' },
   }),
+  shipmentCancelled: (): SagaInput => ({ type: 'ShipmentCancelled', data: { ...ids, shipmentId: 'sh-1' } }),
   cancellationRequested: (): SagaInput => ({
     type: 'OrderCancellationRequested',
     data: { ...ids, reason: 'changed my mind' },
@@ -65,11 +66,11 @@ export const compensationDone: Record<CompensationName, () => SagaInput> = {
   CancelOrder: inputs.orderCancelled,
   CancelPrescription: inputs.prescriptionCancelled,
   ReleaseInventory: inputs.inventoryReleased,
+  CancelShipment: inputs.shipmentCancelled,
 };
 
 /** Every input type with the data variants that matter to the saga (codes, compensations, rounds). */
 export function everyInput(rounds: readonly number[]): SagaInput[] {
-  const compensations: CompensationName[] = ['CancelOrder', 'CancelPrescription', 'ReleaseInventory'];
   return [
     inputs.prescriptionCreated(),
     inputs.prescriptionFailed(),
@@ -82,9 +83,10 @@ export function everyInput(rounds: readonly number[]): SagaInput[] {
     inputs.shipmentInitiated(),
     inputs.shipmentInitiationFailed(),
     inputs.shipmentInitiationFailed('STEP_TIMEOUT'),
+    inputs.shipmentCancelled(),
     inputs.cancellationRequested(),
     inputs.orderCancelled(),
-    ...compensations.flatMap((compensation) =>
+    ...compensationNames.flatMap((compensation) =>
       rounds.flatMap((round) => [
         inputs.compensationFailed(compensation, round),
         inputs.retryRequested(compensation, round),

@@ -10,7 +10,7 @@ import { now, roundTrip } from './sagaSpecification';
  * Plays reactor, queue, workers and participants at once: every intent is answered at once, as
  * scripted, until nothing is left to do. What comes out is what ran, in order.
  */
-export type StepBehaviour = 'succeeds' | 'is rejected' | 'times out';
+export type StepBehaviour = 'succeeds' | 'is rejected' | 'times out' | 'succeeds after timing out';
 
 export type SimulationScript = Readonly<{
   steps?: Partial<Record<ForwardStepName, StepBehaviour>>;
@@ -24,7 +24,10 @@ export type Simulation = Readonly<{
   compensationsRun: CompensationName[];
 }>;
 
-const outcomeOf: Record<ForwardStepName, Record<StepBehaviour, () => SagaInput>> = {
+const outcomeOf: Record<
+  ForwardStepName,
+  Record<Exclude<StepBehaviour, 'succeeds after timing out'>, () => SagaInput>
+> = {
   CreatePrescription: {
     succeeds: inputs.prescriptionCreated,
     'is rejected': () => inputs.prescriptionFailed(),
@@ -48,16 +51,23 @@ export function simulate(definition: SagaDefinition, script: SimulationScript): 
   const failing = new Set(script.failingCompensations ?? []);
   let decision = startSaga(definition, { sagaId, orderId, now });
   const pending: SagaIntent[] = [...decision.intents];
+  /** Successes held back until everything else has run: they arrive after the saga gave up on them. */
+  const late: SagaInput[] = [];
+  const behaviourOf = (step: ForwardStepName): StepBehaviour => script.steps?.[step] ?? 'succeeds';
   const answer = (intent: SagaIntent): SagaInput | undefined => {
     switch (intent.type) {
       case 'runStep': {
         stepsRun.push(intent.step);
-        const behaviour = script.steps?.[intent.step] ?? 'succeeds';
-        return behaviour === 'times out' ? undefined : outcomeOf[intent.step][behaviour]();
+        const behaviour = behaviourOf(intent.step);
+        if (behaviour === 'succeeds after timing out') late.push(outcomeOf[intent.step].succeeds());
+        if (behaviour === 'times out' || behaviour === 'succeeds after timing out') return undefined;
+        return outcomeOf[intent.step][behaviour]();
       }
       case 'scheduleDeadline': {
         // The deadline job fires; the worker reports a timeout only for a step that never answered.
-        return script.steps?.[intent.step] === 'times out' ? outcomeOf[intent.step]['times out']() : undefined;
+        const behaviour = behaviourOf(intent.step);
+        const timesOut = behaviour === 'times out' || behaviour === 'succeeds after timing out';
+        return timesOut ? outcomeOf[intent.step]['times out']() : undefined;
       }
       case 'runCompensation':
         compensationsRun.push(intent.compensation);
@@ -65,8 +75,8 @@ export function simulate(definition: SagaDefinition, script: SimulationScript): 
         return compensationDone[intent.compensation]();
     }
   };
-  for (let intent = pending.shift(); intent; intent = pending.shift()) {
-    const input = answer(intent);
+  for (let intent = pending.shift(); intent || late.length > 0; intent = pending.shift()) {
+    const input = intent ? answer(intent) : late.shift();
     if (!input) continue;
     decision = decide(definition, roundTrip(decision.snapshot), input, { now });
     pending.push(...decision.intents);
