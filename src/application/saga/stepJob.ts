@@ -10,21 +10,31 @@ import { jobEvent } from './workerEvents';
 
 type StepJob = Extract<FulfillmentJob, { kind: 'step' }>;
 
+/** Failures recorded by the saga's side, not by the participant: the participant may still have acted. */
+const givenUpCodes: ReadonlySet<string> = new Set(['STEP_TIMEOUT', 'RETRIES_EXHAUSTED']);
+
 /** What a step job did: the outcome it recorded, or nothing because the step was settled already. */
 export type StepJobResult = 'succeeded' | 'rejected' | 'alreadyCompensated' | 'alreadySettled';
 
 /**
  * Runs a forward step: asks the participant and records its answer on the step's stream. A
  * business rejection is recorded at once (never retried); a transient error is thrown for the
- * queue to retry. A step whose outcome is recorded already is not run again: a redelivered job
- * has nothing left to do, and after a timeout the saga has given up on the step, so running it
- * now would only make a side effect to undo.
+ * queue to retry.
+ *
+ * A step whose participant has answered already (a success or a rejection is recorded) is not run
+ * again: a redelivered job has nothing left to do. A step the saga gave up on (a timeout, or
+ * retries exhausted) is still asked, because the participant may have acted without its answer
+ * being recorded (a worker that died between the two): the call is idempotent, so it replays that
+ * success, which the saga then compensates as a late one, or finds the compensation's tombstone
+ * and does nothing. Skipping it would leave such a side effect in place for good.
  */
 export async function runStepJob(dependencies: JobWorkerDependencies, job: StepJob): Promise<StepJobResult> {
   const { eventStore, clock } = dependencies;
   const { stream, succeeded, failed } = stepStreams[job.name];
   const stepEvents = await eventStore.readStream(stream(job.orderId));
-  if (stepEvents.some((event) => event.type === succeeded || event.type === failed)) return 'alreadySettled';
+  const participantAnswered = (event: (typeof stepEvents)[number]) =>
+    event.type === succeeded || (event.type === failed && !givenUpCodes.has((event.data as { code: string }).code));
+  if (stepEvents.some(participantAnswered)) return 'alreadySettled';
 
   const request = await stepRequestOf(eventStore, job);
   const outcome = await callParticipant(dependencies, job.name, request);
