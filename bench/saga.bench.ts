@@ -33,11 +33,16 @@ type Mix = 'happy' | 'mixed';
 
 const root = join(__dirname, '..');
 const skus = Array.from({ length: 32 }, (_, index) => `BENCH-${index}`);
-const sagaCount: Record<Backend, number> = { sqlite: 3_000, mysql: 2_000 };
+const sagaCount: Record<Backend, number> = { sqlite: 3_000, mysql: 1_000 };
 
 /** Everything a run needs from the environment, as a child worker process gets it too. */
 async function prepareStorage(backend: Backend): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
-  const common = { LOG_LEVEL: 'silent', WORKER_CONCURRENCY: '32', JOB_ATTEMPTS: '5', JOB_BACKOFF_MS: '100' };
+  const common = {
+    LOG_LEVEL: process.env.BENCH_LOG ?? 'silent',
+    WORKER_CONCURRENCY: '32',
+    JOB_ATTEMPTS: '5',
+    JOB_BACKOFF_MS: '100',
+  };
   if (backend === 'sqlite') {
     const folder = mkdtempSync(join(tmpdir(), 'saga-bench-'));
     const DATABASE_URL = `sqlite:${join(folder, 'fulfillment.sqlite')}`;
@@ -92,7 +97,7 @@ async function runSagas(
   backend: Backend,
   mix: Mix,
   workers: 1 | 2,
-): Promise<{ perSecond: number; seconds: number; ended: Record<string, number> }> {
+): Promise<{ perSecond: number; seconds: number; cpuMsPerSaga: number; ended: Record<string, number> }> {
   const storage = await prepareStorage(backend);
   const config = loadConfig(storage.env);
   const service: Service = buildService(config, {
@@ -132,6 +137,7 @@ async function runSagas(
     await startWorkerRole(service);
 
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const origin = { causationId: 'bench', actor: 'bench' };
     for (let next = 0; next < count; next += 100) {
       const batch = Array.from({ length: Math.min(100, count - next) }, (_, offset) => orderInput(next + offset, mix));
@@ -144,9 +150,16 @@ async function runSagas(
     await done;
     clearTimeout(timeout);
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     await reactor.stop();
     if (child) await stopChild(child);
-    return { perSecond: endedCount / seconds, seconds, ended };
+    // CPU of this process only (a child worker's is not counted): steadier than wall time on a shared machine.
+    return {
+      perSecond: endedCount / seconds,
+      seconds,
+      cpuMsPerSaga: (cpu.user + cpu.system) / 1000 / endedCount,
+      ended,
+    };
   } finally {
     await service.close();
     await storage.drop();
@@ -235,7 +248,9 @@ async function main() {
     // One run only, for --cpu-prof: e.g. SAGA_BENCH_PROFILE=sqlite-happy-1
     const [backend, mix, workers] = process.env.SAGA_BENCH_PROFILE.split('-') as [Backend, Mix, string];
     const run = await runSagas(backend, mix, Number(workers) as 1 | 2);
-    console.log(`${process.env.SAGA_BENCH_PROFILE}: ${run.perSecond.toFixed(0)} sagas/s`);
+    console.log(
+      `${process.env.SAGA_BENCH_PROFILE}: ${run.perSecond.toFixed(0)} sagas/s, ${run.cpuMsPerSaga.toFixed(2)} ms CPU per saga ${JSON.stringify(run.ended)}`,
+    );
     return;
   }
   const microseconds = machineCostPerEvent();
@@ -256,7 +271,8 @@ async function main() {
       figures[`${backend}-${mix}-${workers}`] = run.perSecond;
       console.log(
         `${backend} ${mix} ${workers} worker process(es): ${run.perSecond.toFixed(0)} sagas/s ` +
-          `(${sagaCount[backend]} in ${run.seconds.toFixed(1)} s; ${JSON.stringify(run.ended)}; ` +
+          `(${sagaCount[backend]} in ${run.seconds.toFixed(1)} s, ${run.cpuMsPerSaga.toFixed(2)} ms CPU per saga in this process; ` +
+          `${JSON.stringify(run.ended)}; ` +
           `${((run.perSecond / baseline) * 100).toFixed(0)}% of the bare queue)`,
       );
     }

@@ -1,4 +1,4 @@
-import { v5 as uuidv5 } from 'uuid';
+import { parse as parseUuid, v5 as uuidv5 } from 'uuid';
 import type { CompensationName, ForwardStepName } from '../../domain/saga/sagaVocabulary';
 
 /**
@@ -6,7 +6,8 @@ import type { CompensationName, ForwardStepName } from '../../domain/saga/sagaVo
  * caused it, so that a redelivered event or job appends the same ids again — which the event store
  * treats as a no-op — instead of a second copy.
  */
-const namespace = 'a4f1c3e2-5b7d-4c8e-9f10-2b3c4d5e6f70';
+// Parsed once: given as a string, uuid parses the namespace again for every id.
+const namespace = parseUuid('a4f1c3e2-5b7d-4c8e-9f10-2b3c4d5e6f70');
 
 /** The `index`-th lifecycle event the saga appended in reaction to the input event `inputEventId`. */
 export const lifecycleEventId = (inputEventId: string, index: number): string =>

@@ -42,10 +42,50 @@ export function createKnex(databaseUrl: string, options: { poolMax?: number } = 
 }
 
 type SqliteConnection = { pragma(statement: string): unknown };
+type PreparingConnection = SqliteConnection & { prepare(sql: string): unknown };
 
-function configureSqlite(connection: SqliteConnection, done: (error: Error | null, connection: unknown) => void) {
+function configureSqlite(connection: PreparingConnection, done: (error: Error | null, connection: unknown) => void) {
   configureSqliteConnection(connection);
+  beginTransactionsWithTheWriteLock(connection);
+  cachePreparedStatements(connection);
   done(null, connection);
+}
+
+/**
+ * knex opens its SQLite transactions with a plain (deferred) `BEGIN;`. Such a transaction reads
+ * first and asks for the write lock at its first write; if another process has committed since
+ * its read, SQLite fails that write at once with "database is locked" (busy_timeout cannot help:
+ * waiting would not make its read current). An inventory reservation (read the catalog, then
+ * update it) would then fail on every retry while a second worker process keeps writing. Taken at
+ * BEGIN instead, the write lock is waited for (busy_timeout) before anything is read.
+ */
+function beginTransactionsWithTheWriteLock(connection: PreparingConnection): void {
+  const prepare = connection.prepare.bind(connection);
+  connection.prepare = (sql: string) => prepare(sql === 'BEGIN;' ? 'BEGIN IMMEDIATE;' : sql);
+}
+
+/** Statements knex may reuse: data and transaction statements, never DDL (migrations) or pragmas. */
+const reusableSql = /^\s*(select|insert|update|delete|with|replace|begin|commit|rollback|savepoint|release)\b/i;
+const preparedStatementsKept = 500;
+
+/**
+ * knex's better-sqlite3 client prepares every query afresh, which costs more than running it. A
+ * statement is reusable: knex runs it synchronously to the end (`all`/`run`) and binds its values
+ * per call, so the connection keeps the statements it prepared, by SQL text, the least recently
+ * used dropped first. SQLite re-prepares a kept statement itself when the schema changes.
+ */
+function cachePreparedStatements(connection: PreparingConnection): void {
+  const prepare = connection.prepare.bind(connection);
+  const kept = new Map<string, unknown>();
+  connection.prepare = (sql: string) => {
+    if (!reusableSql.test(sql)) return prepare(sql);
+    let statement = kept.get(sql);
+    if (statement) kept.delete(sql);
+    else statement = prepare(sql);
+    kept.set(sql, statement);
+    if (kept.size > preparedStatementsKept) kept.delete(kept.keys().next().value!);
+    return statement;
+  };
 }
 
 /** WAL lets readers run beside the single writer; busy_timeout makes a second process wait, not fail. */

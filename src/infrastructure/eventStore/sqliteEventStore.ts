@@ -32,13 +32,32 @@ import {
  * Gap safety is free here: SQLite has one writer at a time and an append assigns its positions
  * while holding the write lock (BEGIN IMMEDIATE), so events commit in position order and a reader
  * only ever sees a prefix of the log.
+ *
+ * Group commit: a commit costs far more than the inserts it makes durable, so the appends asked
+ * for in one turn of the event loop (sagas reacting at once, workers reporting at once) share one
+ * transaction. Each runs in a savepoint of its own, in the order asked, so one append's conflict
+ * or duplicate id rolls back that append alone and answers only its caller — as if they had
+ * committed one after the other. Callers are answered, and followers woken, after the commit.
  */
 type StoredIdRow = Pick<EventRow, 'event_id' | 'stream_id' | 'stream_revision' | 'position'>;
+
+type PendingAppend = Readonly<{
+  stream: string;
+  rows: readonly NewEventRow[];
+  options: AppendOptions;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}>;
+
+type AppendOutcome =
+  Readonly<{ ok: true; result: AppendResult; stored: boolean }> | Readonly<{ ok: false; error: unknown }>;
 
 export class SqliteEventStore implements EventStore {
   private readonly notifier = new AppendNotifier();
   private readonly statements;
   private readonly appendRows;
+  private readonly appendGroup;
+  private pending: PendingAppend[] = [];
 
   constructor(readonly db: Database.Database) {
     this.statements = {
@@ -82,6 +101,9 @@ export class SqliteEventStore implements EventStore {
         return { nextExpectedRevision: current + rows.length, lastPosition };
       },
     );
+    this.appendGroup = db.transaction((group: readonly PendingAppend[]) =>
+      group.map((append) => this.appendOne(append)),
+    );
   }
 
   /** Opens the event store file (migrated already, see databases.ts) on a connection of its own. */
@@ -106,19 +128,51 @@ export class SqliteEventStore implements EventStore {
   ): Promise<AppendResult> {
     assertExpectedRevision(options.expectedRevision ?? 'any');
     const rows = toNewEventRows(events);
-    let result: AppendResult;
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => this.commitPending());
+      this.pending.push({ stream, rows, options, resolve, reject });
+    });
+  }
+
+  /** Commits the appends asked for since the last group, then answers each caller. */
+  private commitPending(): void {
+    const group = this.pending;
+    this.pending = [];
+    let outcomes: AppendOutcome[];
     try {
-      result = this.appendRows.immediate(stream, rows, options);
+      outcomes = this.appendGroup.immediate(group);
     } catch (error) {
-      if (!isConflict(error) || rows.length === 0) throw error;
+      // Nothing was committed (the write lock, the commit or the transaction itself failed).
+      for (const append of group) append.reject(error);
+      return;
+    }
+    let lastStored = 0;
+    for (const outcome of outcomes)
+      if (outcome.ok && outcome.stored) lastStored = Math.max(lastStored, outcome.result.lastPosition);
+    if (lastStored > 0) this.notifier.notify(lastStored);
+    outcomes.forEach((outcome, index) => {
+      if (outcome.ok) group[index]!.resolve(outcome.result);
+      else group[index]!.reject(outcome.error);
+    });
+  }
+
+  /**
+   * One append of a group, in a savepoint of its own. A conflict is told apart from a repeat of an
+   * append stored already (the same result again). An error that has ended the whole transaction
+   * (SQLite rolls back on some I/O errors) fails the group.
+   */
+  private appendOne({ stream, rows, options }: PendingAppend): AppendOutcome {
+    try {
+      return { ok: true, result: this.appendRows(stream, rows, options), stored: true };
+    } catch (error) {
+      if (!this.db.inTransaction) throw error;
+      if (!isConflict(error) || rows.length === 0) return { ok: false, error };
       const eventIds = rows.map((row) => row.eventId);
       const stored = eventIds.flatMap((id) => this.statements.storedId.all(id));
       const repeated = repeatedAppendResult(stream, eventIds, stored);
-      if (repeated) return repeated;
-      throw stored.length > 0 ? new EventIdReusedError(stream) : error;
+      if (repeated) return { ok: true, result: repeated, stored: false };
+      return { ok: false, error: stored.length > 0 ? new EventIdReusedError(stream) : error };
     }
-    this.notifier.notify(result.lastPosition);
-    return result;
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -138,7 +192,9 @@ export class SqliteEventStore implements EventStore {
     return this.notifier.wait(after, timeoutMs);
   }
 
+  /** Commits the appends still waiting for their group before the connection goes. */
   async close(): Promise<void> {
+    if (this.pending.length > 0 && this.db.open) this.commitPending();
     this.notifier.close();
     if (this.db.open) this.db.close();
   }
