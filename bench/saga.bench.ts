@@ -257,7 +257,10 @@ async function main() {
   console.log(`machine: ${microseconds.toFixed(1)} µs CPU per saga event (restore from JSON + transition + persist)`);
 
   const figures: Record<string, number> = {};
-  for (const backend of ['sqlite', 'mysql'] as const) {
+  // SAGA_BENCH_ONLY=mysql (or sqlite) runs one backend and prints only its RESULT lines.
+  const only = process.env.SAGA_BENCH_ONLY as Backend | undefined;
+  const backends = (['sqlite', 'mysql'] as const).filter((backend) => !only || backend === only);
+  for (const backend of backends) {
     const baseline = await queueChainBaseline(backend);
     figures[`${backend}-baseline`] = baseline;
     console.log(`${backend}: bare queue, three-job chains: ${baseline.toFixed(0)}/s`);
@@ -278,6 +281,12 @@ async function main() {
     }
   }
 
+  if (backends.includes('sqlite')) sqliteResults(figures);
+  if (backends.includes('mysql')) mysqlResults(figures);
+  result('saga_machine_cpu_per_event', microseconds, 'µs', 1, 'report', true);
+}
+
+function sqliteResults(figures: Record<string, number>) {
   const sqliteBest = Math.max(figures['sqlite-happy-1']!, figures['sqlite-happy-2']!);
   result(
     'saga_sqlite_embedded_happy',
@@ -295,6 +304,9 @@ async function main() {
     'report',
     true,
   );
+}
+
+function mysqlResults(figures: Record<string, number>) {
   const mysqlTwo = figures['mysql-happy-2']!;
   result(
     'saga_mysql_bullmq_two_workers_happy',
@@ -312,7 +324,6 @@ async function main() {
     'report',
     true,
   );
-  result('saga_machine_cpu_per_event', microseconds, 'µs', 1, 'report', true);
 }
 
 main().then(

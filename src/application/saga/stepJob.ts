@@ -1,6 +1,7 @@
 import { streamName, type FulfillmentEvent, type OrderCreated } from '../../domain/events';
 import type { ForwardStepName } from '../../domain/saga/sagaVocabulary';
-import type { EventStore } from '../ports/eventStore';
+import { ConcurrencyError } from '../errors';
+import type { EventStore, NewEvent } from '../ports/eventStore';
 import type { FulfillmentJob } from '../ports/jobQueue';
 import type { StepRequest } from '../ports/participants';
 import type { JobWorkerDependencies } from './jobDependencies';
@@ -42,8 +43,26 @@ export async function runStepJob(dependencies: JobWorkerDependencies, job: StepJ
 
   const kind = outcome.outcome === 'succeeded' ? 'succeeded' : 'rejected';
   const event = jobEvent(job, outcome.event, stepOutcomeEventId(job.sagaId, job.name, kind), clock);
-  await eventStore.appendToStream(stream(job.orderId), [event], { expectedRevision: 'any' });
+  await appendOutcome(eventStore, stream(job.orderId), event, stepEvents.at(-1)?.revision);
   return kind;
+}
+
+/**
+ * Appends the outcome after the step events just read, which spares the store a read of the
+ * stream's revision; if something was appended meanwhile (a deadline's timeout), appends after it.
+ */
+async function appendOutcome(
+  eventStore: EventStore,
+  stream: string,
+  event: NewEvent,
+  lastReadRevision: number | undefined,
+): Promise<void> {
+  try {
+    await eventStore.appendToStream(stream, [event], { expectedRevision: lastReadRevision ?? 'no_stream' });
+  } catch (error) {
+    if (!(error instanceof ConcurrencyError)) throw error;
+    await eventStore.appendToStream(stream, [event], { expectedRevision: 'any' });
+  }
 }
 
 /** The order as the customer placed it: every step works from its OrderCreated. */

@@ -70,6 +70,8 @@ export class BullmqJobQueue implements JobQueue {
         removeOnComplete: keepCompleted,
         removeOnFail: false,
       },
+      // Nothing reads BullMQ's event stream (no QueueEvents): keep it as short as Redis trims it.
+      streams: { events: { maxLen: 0 } },
     });
     this.queue.on('error', (err) => this.logger.error({ err }, 'job queue connection error'));
   }
