@@ -5,8 +5,7 @@ import { z } from 'zod';
  * An invalid value stops start-up with one message naming the variable and what it expects.
  */
 
-export const defaultShippingCountries =
-  'US,CA,GB,IE,DE,FR,NL,BE,ES,IT,AT,CH,SE,DK,NO,FI,PL,PT,AU,NZ';
+export const defaultShippingCountries = 'US,CA,GB,IE,DE,FR,NL,BE,ES,IT,AT,CH,SE,DK,NO,FI,PL,PT,AU,NZ';
 
 const roles = ['client', 'operator'] as const;
 export type Role = (typeof roles)[number];
@@ -52,7 +51,8 @@ const apiTokens = z
       if (!pair.includes(':') || !(roles as readonly string[]).includes(role) || token.length < 16) {
         ctx.addIssue({
           code: 'custom',
-          message: 'must be a comma-separated list of role:token with role client or operator and a token of 16+ characters',
+          message:
+            'must be a comma-separated list of role:token with role client or operator and a token of 16+ characters',
         });
         return z.NEVER;
       }
@@ -64,7 +64,12 @@ const apiTokens = z
 const countries = z
   .string()
   .default(defaultShippingCountries)
-  .transform((text) => text.split(',').map((code) => code.trim().toUpperCase()).filter(Boolean))
+  .transform((text) =>
+    text
+      .split(',')
+      .map((code) => code.trim().toUpperCase())
+      .filter(Boolean),
+  )
   .refine((codes) => codes.length > 0 && codes.every((code) => /^[A-Z]{2}$/.test(code)), {
     message: 'must be a comma-separated list of ISO 3166-1 alpha-2 codes, e.g. US,CA,GB',
   });
@@ -75,9 +80,15 @@ const environmentSchema = z
     DATABASE_URL: databaseUrl,
     DATA_DIR: z.string().min(1).default('./data'),
     EVENT_STORE: z.enum(['sql', 'esdb'], { message: 'must be sql or esdb' }).default('sql'),
-    EVENTSTORE_CONNECTION_STRING: optionalUrl(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\//, 'esdb://localhost:2113?tls=false'),
+    EVENTSTORE_CONNECTION_STRING: optionalUrl(
+      /^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\//,
+      'esdb://localhost:2113?tls=false',
+    ),
     REDIS_URL: optionalUrl(/^rediss?:\/\//, 'redis://127.0.0.1:6379'),
-    QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, - or _').default('fulfillment'),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, - or _')
+      .default('fulfillment'),
     API_TOKENS: apiTokens,
     SHIPPING_COUNTRIES: countries,
     PRESCRIPTION_DEADLINE_MS: integer(100, 86_400_000, 30_000),

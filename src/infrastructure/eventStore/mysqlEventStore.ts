@@ -10,6 +10,7 @@ import type {
   ReadStreamOptions,
   RecordedEvent,
 } from '../../application/ports/eventStore';
+import { isUniqueViolation } from '../database/uniqueViolation';
 import { AppendNotifier } from './appendNotifier';
 import { EventIdReusedError } from './eventIdReusedError';
 import {
@@ -138,15 +139,15 @@ export class MysqlEventStore implements EventStore {
         this.notifier.notify(result.lastPosition);
         return result;
       } catch (error) {
-        const conflict = error instanceof ConcurrencyError || isDuplicateKey(error);
+        const conflict = error instanceof ConcurrencyError || isUniqueViolation(error);
         if (!conflict) throw error;
         const repeated = await this.repeatedAppend(stream, rows);
         if (repeated) return repeated;
-        if (isDuplicateKey(error) && String((error as Error).message).includes('events_event_id_unique')) {
+        if (isUniqueViolation(error) && String((error as Error).message).includes('events_event_id_unique')) {
           throw new EventIdReusedError(stream);
         }
         const resolvesItsOwnRevision = expected === 'any' || expected === 'stream_exists';
-        if (isDuplicateKey(error) && resolvesItsOwnRevision && race < maxRevisionRaces) continue;
+        if (isUniqueViolation(error) && resolvesItsOwnRevision && race < maxRevisionRaces) continue;
         if (error instanceof ConcurrencyError) throw error;
         throw new ConcurrencyError(stream, String(expected), revisionName(await this.streamRevision(stream)));
       }
@@ -351,5 +352,3 @@ function insertStatement(stream: string, rows: readonly NewEventRow[], follow: F
 }
 
 const revisionName = (revision: number) => (revision === NO_STREAM ? 'no_stream' : String(revision));
-
-const isDuplicateKey = (error: unknown) => (error as { code?: string } | null)?.code === 'ER_DUP_ENTRY';

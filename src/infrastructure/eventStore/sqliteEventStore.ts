@@ -10,6 +10,7 @@ import type {
   RecordedEvent,
 } from '../../application/ports/eventStore';
 import { configureSqliteConnection } from '../database/knexClient';
+import { isUniqueViolation } from '../database/uniqueViolation';
 import { AppendNotifier } from './appendNotifier';
 import { EventIdReusedError } from './eventIdReusedError';
 import {
@@ -200,12 +201,7 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-/**
- * A ConcurrencyError from the revision check, or a unique key (event id) that is taken. The
- * SQLite error is recognised by its code, not by `instanceof SqliteError`: the native addon keeps
- * the error class of the first module instance that loaded it, so where modules are loaded more
- * than once in a process (jest's per-file registries) the class check fails.
- */
+/** A ConcurrencyError from the revision check, or a unique key (event id) that is taken. */
 function isConflict(error: unknown): boolean {
-  return error instanceof ConcurrencyError || (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+  return error instanceof ConcurrencyError || isUniqueViolation(error);
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isUniqueViolation } from '../participants/builtin/uniqueViolation';
+import { isUniqueViolation } from '../database/uniqueViolation';
 
 /**
  * Durable Idempotency-Keys. `claim` is the one atomic step: the first request with a key inserts

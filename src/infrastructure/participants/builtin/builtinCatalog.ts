@@ -8,7 +8,7 @@ import {
   type CatalogItemChange,
 } from '../../../application/ports/participants';
 import { catalogItemsTable, toCatalogItem, type CatalogItemRow } from './catalogItems';
-import { isUniqueViolation } from './uniqueViolation';
+import { isUniqueViolation } from '../../database/uniqueViolation';
 
 /**
  * Catalog administration on `catalog_items`. Setting `onHand` is one conditional update

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { AlreadyCompensated, CompensationRequest } from '../../../application/ports/participants';
 import type { Clock } from '../../../application/ports/clock';
-import { isUniqueViolation } from './uniqueViolation';
+import { isUniqueViolation } from '../../database/uniqueViolation';
 
 /**
  * The one-row-per-saga ledger that makes a participant's forward step and its compensation
