@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
+import { readSagaEvents } from '../../src/application/queries/sagaEvents';
 import {
   placeOrder,
   requestCancellation,
@@ -180,17 +181,7 @@ export const commands = (storage: Storage) => {
 // Reading what happened.
 
 /** Every event of the saga and its order, in global order. */
-export async function eventsOfSaga(eventStore: EventStore, sagaId: string, orderId: string): Promise<RecordedEvent[]> {
-  const streams = [
-    streamName.order(orderId),
-    streamName.saga(sagaId),
-    streamName.prescription(orderId),
-    streamName.inventoryReservation(orderId),
-    streamName.shipment(orderId),
-  ];
-  const events = (await Promise.all(streams.map((stream) => eventStore.readStream(stream)))).flat();
-  return events.sort((a, b) => a.position - b.position);
-}
+export const eventsOfSaga = readSagaEvents;
 
 export async function sagaState(eventStore: EventStore, sagaId: string): Promise<SagaState | undefined> {
   const events = await eventStore.readStream(streamName.saga(sagaId));

@@ -1,7 +1,7 @@
 import { streamName } from '../../domain/events';
 import { NotFoundError } from '../commands/fulfillmentErrors';
 import { orderIdOf } from '../commands/orderIds';
-import type { EventStore } from '../ports/eventStore';
+import type { EventStore, RecordedEvent } from '../ports/eventStore';
 
 export type SagaEventView = Readonly<{
   position: number;
@@ -12,11 +12,11 @@ export type SagaEventView = Readonly<{
 }>;
 
 /** Every event of a saga and its order (saga, order and participant streams), in global order. */
-export async function sagaEvents(
-  { eventStore }: Readonly<{ eventStore: EventStore }>,
+export async function readSagaEvents(
+  eventStore: EventStore,
   sagaId: string,
-): Promise<Readonly<{ events: SagaEventView[] }>> {
-  const orderId = orderIdOf(sagaId);
+  orderId: string,
+): Promise<RecordedEvent[]> {
   const streams = [
     streamName.order(orderId),
     streamName.saga(sagaId),
@@ -25,13 +25,18 @@ export async function sagaEvents(
     streamName.shipment(orderId),
   ];
   const perStream = await Promise.all(streams.map((stream) => eventStore.readStream(stream)));
-  const [orderEvents] = perStream;
-  if (orderEvents?.[0]?.type !== 'OrderCreated' || orderEvents[0].data.sagaId !== sagaId) {
-    throw new NotFoundError('saga', sagaId);
-  }
-  const events = perStream
-    .flat()
-    .sort((a, b) => a.position - b.position)
-    .map(({ position, stream, type, data, metadata }) => ({ position, stream, type, data, metadata }));
-  return { events };
+  return perStream.flat().sort((a, b) => a.position - b.position);
+}
+
+/** `GET /sagas/:sagaId/events`: the saga's events as the API shows them; 404 for an unknown saga. */
+export async function sagaEvents(
+  { eventStore }: Readonly<{ eventStore: EventStore }>,
+  sagaId: string,
+): Promise<Readonly<{ events: SagaEventView[] }>> {
+  const all = await readSagaEvents(eventStore, sagaId, orderIdOf(sagaId));
+  const created = all[0];
+  if (created?.type !== 'OrderCreated' || created.data.sagaId !== sagaId) throw new NotFoundError('saga', sagaId);
+  return {
+    events: all.map(({ position, stream, type, data, metadata }) => ({ position, stream, type, data, metadata })),
+  };
 }
