@@ -126,7 +126,7 @@ async function writeLog(service: Service, sagas: number): Promise<number> {
   const at = new Date('2024-05-01T10:00:00.000Z');
   let written = 0;
   for (let i = 0; i < sagas; i++) {
-    const saga = await placeOrder({ eventStore, clock: { now: () => at } }, JSON.parse(orderBody), {
+    const saga = await placeOrder({ ...service.commands, clock: { now: () => at } }, JSON.parse(orderBody), {
       causationId: 'bench',
       actor: 'bench',
     });

@@ -7,6 +7,7 @@
  *
  * Run: npx tsx bench/jobQueue.bench.ts [jobs]
  */
+import { sampleStepJob } from '../src/testing/sampleJobs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,13 +23,13 @@ const concurrency = 16;
 const concurrentProducers = 32;
 const targetJobsPerSecond = 6_000;
 
-const stepJob = (index: number): FulfillmentJob => ({
-  kind: 'step',
-  name: 'ReserveInventory',
-  sagaId: `0b5c7f0e-0000-4000-8000-${String(index).padStart(12, '0')}`,
-  orderId: `order-${index}`,
-  causationId: `event-${index}`,
-});
+const stepJob = (index: number): FulfillmentJob =>
+  sampleStepJob({
+    name: 'ReserveInventory',
+    sagaId: `0b5c7f0e-0000-4000-8000-${String(index).padStart(12, '0')}`,
+    orderId: `order-${index}`,
+    causationId: `event-${index}`,
+  });
 
 async function migratedFile(folder: string, name: string): Promise<string> {
   const filename = join(folder, name);

@@ -19,10 +19,10 @@ import { placeOrder, type PlaceOrderInput } from '../src/application/commands';
 import { silentLogger } from '../src/application/ports/logger';
 import type { FulfillmentJob, JobQueue } from '../src/application/ports/jobQueue';
 import { startSagaReactor } from '../src/application/saga/sagaReactorSubscription';
-import type { SagaInput, SagaState } from '../src/domain/saga';
-import { decide, startSaga } from '../src/domain/saga';
+import type { SagaState } from '../src/domain/saga';
 import { buildService, type Service } from '../src/infrastructure/app/buildService';
-import { sagaDefinitionOf, startWorkerRole } from '../src/infrastructure/app/sagaRoles';
+import { startWorkerRole } from '../src/infrastructure/app/sagaRoles';
+import { sampleStepJob } from '../src/testing/sampleJobs';
 import { loadConfig } from '../src/infrastructure/config/config';
 import { databaseLocations, migrateAll } from '../src/infrastructure/database/databases';
 import { createMetrics } from '../src/infrastructure/observability/metrics';
@@ -128,7 +128,7 @@ async function runSagas(
       eventStore: service.eventStore,
       checkpoints: service.checkpoints,
       jobQueue: service.jobQueue,
-      definition: sagaDefinitionOf(config),
+      definition: service.sagaDefinition,
       clock: service.clock,
       logger: silentLogger,
       metrics: { sagaStarted: () => undefined, sagaReached: onState },
@@ -151,7 +151,7 @@ async function runSagas(
     clearTimeout(timeout);
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
-    await reactor.stop();
+    await reactor.subscription.stop();
     if (child) await stopChild(child);
     // CPU of this process only (a child worker's is not counted): steadier than wall time on a shared machine.
     return {
@@ -192,13 +192,7 @@ async function queueChainBaseline(backend: Backend): Promise<number> {
     );
     const started = performance.now();
     const jobs = Array.from({ length: count }, (_, index): { job: FulfillmentJob } => ({
-      job: {
-        kind: 'step',
-        name: 'CreatePrescription',
-        sagaId: `baseline-${index}`,
-        orderId: `o-${index}`,
-        causationId: 'bench',
-      },
+      job: sampleStepJob({ sagaId: `baseline-${index}`, orderId: `o-${index}`, causationId: 'bench' }),
     }));
     for (let next = 0; next < count; next += 100) await queue.enqueueMany(jobs.slice(next, next + 100));
     await done;
@@ -209,33 +203,6 @@ async function queueChainBaseline(backend: Backend): Promise<number> {
     await service.close();
     await storage.drop();
   }
-}
-
-/** CPU per saga event of restoring the machine from its persisted snapshot and advancing it. */
-function machineCostPerEvent(): number {
-  const definition = sagaDefinitionOf(loadConfig({}));
-  const sagas = 2_000;
-  const started = performance.now();
-  let events = 0;
-  for (let index = 0; index < sagas; index++) {
-    const sagaId = `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`;
-    const orderId = `10000000-0000-4000-8000-${String(index).padStart(12, '0')}`;
-    const now = new Date();
-    let persisted = startSaga(definition, { sagaId, orderId, now }).snapshot;
-    const ids = { sagaId, orderId };
-    const inputs: SagaInput[] = [
-      { type: 'PrescriptionCreated', data: { ...ids, prescriptionId: 'rx' } },
-      { type: 'InventoryReserved', data: { ...ids, reservationId: 'r', lines: [{ sku: 'A', quantity: 1 }] } },
-      { type: 'ShipmentInitiated', data: { ...ids, shipmentId: 's', carrier: 'c', trackingNumber: 't' } },
-    ];
-    for (const input of inputs) {
-      // As after a reload: the snapshot comes back from JSON.
-      persisted = decide(definition, JSON.parse(JSON.stringify(persisted)), input, { now }).snapshot;
-      events++;
-    }
-    events++;
-  }
-  return ((performance.now() - started) * 1000) / events;
 }
 
 const result = (name: string, value: number, unit: string, baseline: number, target: string, met: boolean) =>
@@ -253,12 +220,6 @@ async function main() {
     );
     return;
   }
-  const microseconds = machineCostPerEvent();
-  console.log(
-    `machine: ${microseconds.toFixed(1)} µs CPU per saga event (restore from JSON + transition + persist; ` +
-      'reference ~14 µs; `npx tsx bench/sagaMachine.bench.ts` compares it with bare xstate in the same run)',
-  );
-
   const figures: Record<string, number> = {};
   // SAGA_BENCH_ONLY=mysql (or sqlite) runs one backend and prints only its RESULT lines.
   const only = process.env.SAGA_BENCH_ONLY as Backend | undefined;

@@ -64,7 +64,7 @@ describe.each<Backend>(['sqlite', 'mysql'])('double delivery on %s', (backend) =
     running = await runSagas(storage, {
       participants,
       handlers: twiceOver,
-      consumer: (newReactor, { checkpoints }) => {
+      consumer: (newReactor, checkpoints) => {
         const reactor = newReactor();
         return checkpointedConsumer(sagaReactorSubscriber, checkpoints, async (events) => {
           await reactor.handleBatch(events);

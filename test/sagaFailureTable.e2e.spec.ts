@@ -13,7 +13,6 @@ import {
   order,
   runSagas,
   seedCatalog,
-  testSagaDefinition,
   typesOf,
   waitFor,
   waitForState,
@@ -51,7 +50,9 @@ describe.each<Backend>(['sqlite', 'mysql'])('saga failure table on %s', (backend
   let run: ReturnType<typeof commands>;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
+    storage = await openStorage(backend, {
+      deadlinesMs: { CreatePrescription: deadlineMs, ReserveInventory: deadlineMs, InitiateShipment: deadlineMs },
+    });
     catalog = builtinParticipants(storage);
     faults = faultyParticipants(catalog);
     await seedCatalog(catalog, {
@@ -66,14 +67,7 @@ describe.each<Backend>(['sqlite', 'mysql'])('saga failure table on %s', (backend
       'LATE-SHIP-1': { onHand: stock },
       'CANCEL-SHIP-1': { onHand: stock },
     });
-    running = await runSagas(storage, {
-      participants: faults.participants,
-      definition: testSagaDefinition({
-        CreatePrescription: deadlineMs,
-        ReserveInventory: deadlineMs,
-        InitiateShipment: deadlineMs,
-      }),
-    });
+    running = await runSagas(storage, { participants: faults.participants });
     run = commands(storage);
   });
 

@@ -10,45 +10,41 @@ import {
   retrySaga,
   type PlaceOrderInput,
 } from '../../src/application/commands';
-import { systemClock } from '../../src/application/ports/clock';
 import type { CheckpointStore } from '../../src/application/ports/checkpointStore';
 import type { EventStore, RecordedEvent } from '../../src/application/ports/eventStore';
-import type { JobHandlers, JobQueue, QueueWorker } from '../../src/application/ports/jobQueue';
+import type { JobQueue, QueueWorker } from '../../src/application/ports/jobQueue';
 import { silentLogger } from '../../src/application/ports/logger';
-import { createJobHandlers } from '../../src/application/saga/jobWorkers';
 import type { SagaParticipants } from '../../src/application/saga/jobDependencies';
-import { createSagaReactor, type SagaReactor } from '../../src/application/saga/sagaReactor';
-import { sagaReactorSubscriber } from '../../src/application/saga/sagaReactorSubscription';
-import {
-  checkpointedConsumer,
-  startCatchUpSubscription,
-  type BatchConsumer,
-  type CatchUpSubscription,
-} from '../../src/application/subscriptions';
+import type { CatchUpSubscription } from '../../src/application/subscriptions';
 import { streamName } from '../../src/domain/events';
-import { fulfillmentSaga, type SagaDefinition, type SagaState } from '../../src/domain/saga';
+import type { SagaState } from '../../src/domain/saga';
+import { buildService, type Service } from '../../src/infrastructure/app/buildService';
+import {
+  startReactorRole,
+  startWorkerRole,
+  type ReactorRoleOptions,
+  type WorkerRoleOptions,
+} from '../../src/infrastructure/app/sagaRoles';
 import { loadConfig } from '../../src/infrastructure/config/config';
 import { databaseLocations, migrateAll } from '../../src/infrastructure/database/databases';
-import { createKnex, sqliteFilename } from '../../src/infrastructure/database/knexClient';
-import { MysqlEventStore } from '../../src/infrastructure/eventStore/mysqlEventStore';
-import { mysqlCheckpointStore, sqliteCheckpointStore } from '../../src/infrastructure/eventStore/sqlCheckpointStore';
-import { SqliteEventStore } from '../../src/infrastructure/eventStore/sqliteEventStore';
-import { createParticipants, type Participants } from '../../src/infrastructure/participants/createParticipants';
-import { BullmqJobQueue } from '../../src/infrastructure/queue/bullmqJobQueue';
-import { SqliteJobQueue } from '../../src/infrastructure/queue/sqliteJobQueue';
+import { createMetrics } from '../../src/infrastructure/observability/metrics';
+import type { Participants } from '../../src/infrastructure/participants/createParticipants';
 import { createMysqlTestDatabase, testRedisUrl, uniqueRedisPrefix } from '../../src/testing/testServices';
 
 /**
- * The saga's application layer on real storage, without HTTP: commands in, reactor and workers
- * running, event store and participants' tables to inspect. `sqlite` is the embedded default
- * (SQLite files + the embedded queue); `mysql` is production (MariaDB + BullMQ on Redis).
+ * The saga's application layer on real storage, without HTTP: the service built by the one
+ * composition root (buildService) from a configuration, its reactor and workers started the way
+ * the CLI starts them, with test edges swapped in where a test needs them (participants that fail
+ * on cue, deliveries that repeat). `sqlite` is the embedded default (SQLite files + the embedded
+ * queue); `mysql` is production (MariaDB + BullMQ on Redis).
  */
 export type Backend = 'sqlite' | 'mysql';
 
 export type Storage = Readonly<{
   backend: Backend;
-  /** The environment a child process needs to reach the same storage. */
+  /** The environment a child process needs to reach the same storage, with the same settings. */
   env: Readonly<Record<string, string>>;
+  service: Service;
   eventStore: EventStore;
   checkpoints: CheckpointStore;
   queue: JobQueue;
@@ -57,59 +53,48 @@ export type Storage = Readonly<{
 }>;
 
 export const testRetry = { attempts: 3, backoffMs: 10 };
+export const testDeadlinesMs = { CreatePrescription: 4_000, ReserveInventory: 4_000, InitiateShipment: 4_000 };
 
-export async function openStorage(backend: Backend): Promise<Storage> {
-  if (backend === 'sqlite') {
-    const folder = mkdtempSync(join(tmpdir(), 'saga-e2e-'));
-    const databaseUrl = `sqlite:${join(folder, 'fulfillment.sqlite')}`;
-    const locations = databaseLocations(databaseUrl);
-    await migrateAll(locations);
-    const eventStore = SqliteEventStore.open(sqliteFilename(locations.eventStoreUrl));
-    const queue = new SqliteJobQueue(eventStore.db, { retry: testRetry, pollIntervalMs: 50, leaseMs: 3_000 });
-    const serviceDb = createKnex(locations.serviceUrl);
-    return {
-      backend,
-      env: { DATABASE_URL: databaseUrl },
-      eventStore,
-      checkpoints: sqliteCheckpointStore(eventStore.db),
-      queue,
-      serviceDb,
-      close: async () => {
-        await queue.close();
-        await eventStore.close();
-        await serviceDb.destroy();
-        rmSync(folder, { recursive: true, force: true });
-      },
-    };
-  }
-  const database = await createMysqlTestDatabase();
-  const eventStore = MysqlEventStore.open(database.url);
-  const prefix = uniqueRedisPrefix('saga');
-  const queue = new BullmqJobQueue({ redisUrl: testRedisUrl, prefix, retry: testRetry });
+export type StorageSettings = Readonly<{ deadlinesMs?: Partial<typeof testDeadlinesMs> }>;
+
+export async function openStorage(backend: Backend, settings: StorageSettings = {}): Promise<Storage> {
+  const deadlines = { ...testDeadlinesMs, ...settings.deadlinesMs };
+  const common = {
+    JOB_ATTEMPTS: String(testRetry.attempts),
+    JOB_BACKOFF_MS: String(testRetry.backoffMs),
+    PRESCRIPTION_DEADLINE_MS: String(deadlines.CreatePrescription),
+    INVENTORY_DEADLINE_MS: String(deadlines.ReserveInventory),
+    SHIPMENT_DEADLINE_MS: String(deadlines.InitiateShipment),
+    LOG_LEVEL: 'silent',
+  };
+  const folder = mkdtempSync(join(tmpdir(), 'saga-e2e-'));
+  const mysql = backend === 'mysql' ? await createMysqlTestDatabase() : undefined;
+  const env = mysql
+    ? { ...common, DATABASE_URL: mysql.url, REDIS_URL: testRedisUrl, QUEUE_PREFIX: uniqueRedisPrefix('saga') }
+    : { ...common, DATABASE_URL: `sqlite:${join(folder, 'fulfillment.sqlite')}` };
+  if (!mysql) await migrateAll(databaseLocations(env.DATABASE_URL));
+  const service = buildService(loadConfig({ ...env, DATA_DIR: folder }), {
+    logger: silentLogger,
+    metrics: createMetrics({ defaultMetrics: false }),
+  });
   return {
     backend,
-    env: { DATABASE_URL: database.url, REDIS_URL: testRedisUrl, QUEUE_PREFIX: prefix },
-    eventStore,
-    checkpoints: mysqlCheckpointStore(eventStore.pool),
-    queue,
-    serviceDb: database.db,
+    env,
+    service,
+    eventStore: service.eventStore,
+    checkpoints: service.checkpoints,
+    queue: service.jobQueue,
+    serviceDb: service.serviceDb,
     close: async () => {
-      await queue.close();
-      await eventStore.close();
-      await database.drop();
+      await service.close();
+      await mysql?.drop();
+      rmSync(folder, { recursive: true, force: true });
     },
   };
 }
 
-export const testDeadlinesMs = { CreatePrescription: 4_000, ReserveInventory: 4_000, InitiateShipment: 4_000 };
-
-export function testSagaDefinition(deadlinesMs = testDeadlinesMs): SagaDefinition {
-  return fulfillmentSaga({ stepDeadlinesMs: deadlinesMs, retry: testRetry });
-}
-
 export function builtinParticipants(storage: Storage): Participants {
-  const config = loadConfig({});
-  return createParticipants({ db: storage.serviceDb, config });
+  return storage.service.participants;
 }
 
 export type RunningSaga = Readonly<{
@@ -119,30 +104,20 @@ export type RunningSaga = Readonly<{
 }>;
 
 export type RunOptions = Readonly<{
-  definition?: SagaDefinition;
-  participants: SagaParticipants;
+  /** Participants in place of the built-in ones (a test double of an edge we do not own). */
+  participants?: SagaParticipants;
   /** Replaces the reactor's consumer or wraps the job handlers, e.g. to deliver everything twice. */
-  consumer?: (newReactor: () => SagaReactor, storage: Storage) => BatchConsumer;
-  handlers?: (handlers: JobHandlers) => JobHandlers;
+  consumer?: ReactorRoleOptions['consumer'];
+  handlers?: WorkerRoleOptions['handlers'];
   concurrency?: number;
 }>;
 
-export async function runSagas(storage: Storage, options: RunOptions): Promise<RunningSaga> {
-  const definition = options.definition ?? testSagaDefinition();
-  const dependencies = { eventStore: storage.eventStore, clock: systemClock, logger: silentLogger };
-  const newReactor = () => createSagaReactor({ ...dependencies, jobQueue: storage.queue, definition });
-  const consumer =
-    options.consumer?.(newReactor, storage) ??
-    checkpointedConsumer(sagaReactorSubscriber, storage.checkpoints, newReactor().handleBatch);
-  const subscription = startCatchUpSubscription({
-    name: sagaReactorSubscriber,
-    store: storage.eventStore,
-    consumer,
-    logger: silentLogger,
-    idleWaitMs: 100,
-  });
-  const handlers = createJobHandlers({ ...dependencies, participants: options.participants });
-  const worker = await storage.queue.startWorker(options.handlers?.(handlers) ?? handlers, {
+/** The reactor and a worker, started as the `reactor` and `worker` roles start them. */
+export async function runSagas(storage: Storage, options: RunOptions = {}): Promise<RunningSaga> {
+  const { subscription } = startReactorRole(storage.service, { idleWaitMs: 100, consumer: options.consumer });
+  const worker = await startWorkerRole(storage.service, {
+    participants: options.participants,
+    handlers: options.handlers,
     concurrency: options.concurrency ?? 8,
   });
   return {
@@ -168,7 +143,7 @@ export const order = (overrides: Partial<PlaceOrderInput> = {}): PlaceOrderInput
 });
 
 export const commands = (storage: Storage) => {
-  const dependencies = { eventStore: storage.eventStore, clock: systemClock };
+  const dependencies = storage.service.commands;
   return {
     place: (input: PlaceOrderInput) => placeOrder(dependencies, input, origin('client')),
     cancel: (orderId: string) =>

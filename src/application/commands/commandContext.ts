@@ -1,12 +1,13 @@
 import { v4 as uuidv4 } from 'uuid';
 import type { EventMetadata } from '../../domain/events';
 import type { FulfillmentEventType } from '../../domain/events';
+import type { SagaDefinition } from '../../domain/saga';
 import { currentSchemaVersion } from '../eventCatalog';
 import type { Clock } from '../ports/clock';
 import type { EventStore } from '../ports/eventStore';
 
-/** What every command handler needs from outside. */
-export type CommandDependencies = Readonly<{ eventStore: EventStore; clock: Clock }>;
+/** What every command handler needs from outside; the saga's definition to load a saga as the reactor does. */
+export type CommandDependencies = Readonly<{ eventStore: EventStore; clock: Clock; definition: SagaDefinition }>;
 
 /**
  * Who asked and in reply to what: the request id (or the Idempotency-Key when there is one)

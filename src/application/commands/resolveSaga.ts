@@ -4,20 +4,20 @@ import { sagaInManualReview } from './sagaInManualReview';
 
 /** An operator fixed things by hand: the saga ends CANCELLED with the note recorded. */
 export async function resolveSaga(
-  { eventStore, clock }: CommandDependencies,
+  dependencies: CommandDependencies,
   request: Readonly<{ sagaId: string; note: string }>,
   origin: CommandOrigin,
 ): Promise<Readonly<{ sagaId: string; orderId: string }>> {
-  const saga = await sagaInManualReview(eventStore, request.sagaId, 'resolve');
-  const { sagaId, orderId } = saga.summary;
+  const saga = await sagaInManualReview(dependencies, request.sagaId, 'resolve');
+  const { sagaId, orderId } = saga;
   const event: SagaResolvedManually = {
     type: 'SagaResolvedManually',
     data: { sagaId, orderId, note: request.note, resolvedBy: origin.actor },
   };
-  await eventStore.appendToStream(
+  await dependencies.eventStore.appendToStream(
     streamName.saga(sagaId),
-    [{ ...event, metadata: eventMetadata(event.type, sagaId, origin, clock) }],
-    { expectedRevision: saga.sagaRevision },
+    [{ ...event, metadata: eventMetadata(event.type, sagaId, origin, dependencies.clock) }],
+    { expectedRevision: saga.revision },
   );
   return { sagaId, orderId };
 }

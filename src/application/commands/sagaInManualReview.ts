@@ -1,31 +1,37 @@
-import type { EventStore } from '../ports/eventStore';
-import { readSagaFromStreams, type SagaFromStreams } from '../queries/sagaFromStreams';
+import type { ManualReview } from '../../domain/saga';
+import { loadSaga, standingOf, type LoadedSaga } from '../saga/loadSaga';
+import type { CommandDependencies } from './commandContext';
 import { NotFoundError, SagaStateConflictError } from './fulfillmentErrors';
 
+export type SagaInReview = LoadedSaga & Readonly<{ review: ManualReview }>;
+
 /**
- * Operator commands act only on a saga waiting in MANUAL_REVIEW with no operator action pending
- * (a retry or resolution the reactor has not acted on yet): anything else is a 409.
+ * Operator commands act only on a saga waiting in MANUAL_REVIEW with no operator action pending (a
+ * retry or resolution the reactor has not acted on yet): anything else is a 409. The saga is
+ * loaded the way the reactor loads it, so the command decides on the saga the reactor will see.
  */
 export async function sagaInManualReview(
-  eventStore: EventStore,
+  { eventStore, definition }: CommandDependencies,
   sagaId: string,
   action: 'retry' | 'resolve',
-): Promise<SagaFromStreams> {
-  const saga = await readSagaFromStreams(eventStore, sagaId);
-  if (!saga) throw new NotFoundError('saga', sagaId);
-  const { state, currentStep, operatorActionPending } = saga.summary;
-  const context = { sagaId, state, step: currentStep };
-  if (state !== 'MANUAL_REVIEW') {
+): Promise<SagaInReview> {
+  const loaded = await loadSaga(eventStore, definition, sagaId);
+  if (!loaded) throw new NotFoundError('saga', sagaId);
+  const standing = standingOf(definition, loaded);
+  const review = loaded.saga?.context.manualReview;
+  if (standing.state !== 'MANUAL_REVIEW' || !review) {
     throw new SagaStateConflictError(
-      `saga ${sagaId} is ${state}: only a saga in MANUAL_REVIEW can be told to ${action}`,
-      context,
+      `saga ${sagaId} is ${standing.state}: only a saga in MANUAL_REVIEW can be told to ${action}`,
+      standing,
     );
   }
-  if (operatorActionPending) {
+  if (loaded.unhandledInputs.some((input) => operatorInputs.has(input.type))) {
     throw new SagaStateConflictError(
       `saga ${sagaId} already has an operator retry or resolution in progress: wait for it to leave MANUAL_REVIEW`,
-      context,
+      standing,
     );
   }
-  return saga;
+  return { ...loaded, review };
 }
+
+const operatorInputs: ReadonlySet<string> = new Set(['SagaRetryRequested', 'SagaResolvedManually']);

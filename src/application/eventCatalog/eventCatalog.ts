@@ -11,7 +11,7 @@ import {
   stepFailureCode,
   uuid,
 } from './schemas';
-import { orderCreatedV1ToV2 } from './upcasters';
+import { orderCreatedV1ToV2, sagaStateChangedV1ToV2 } from './upcasters';
 
 /**
  * Every event type of SPEC §3: its stream, its current schema version, the runtime schema of its
@@ -53,7 +53,10 @@ const definitions = {
   OrderCancellationRequested: { stream: 'order', schema: z.object({ ...ids, reason: z.string().nullable() }) },
   OrderCancelled: { stream: 'order', schema: z.object({ ...ids, reason: z.string() }) },
 
-  SagaStarted: { stream: 'orderFulfillmentSaga', schema: z.object({ ...ids, machineVersion: z.number().int().positive() }) },
+  SagaStarted: {
+    stream: 'orderFulfillmentSaga',
+    schema: z.object({ ...ids, machineVersion: z.number().int().positive() }),
+  },
   SagaStateChanged: {
     stream: 'orderFulfillmentSaga',
     schema: z.object({
@@ -62,9 +65,10 @@ const definitions = {
       to: sagaState,
       currentStep: sagaJobName.nullable(),
       compensationStack: z.array(compensationName),
-      machineVersion: z.number().int().positive(),
-      snapshot: z.unknown(),
+      machineVersion: z.number().int().positive().optional(),
+      snapshot: z.unknown().optional(),
     }),
+    upcasters: { 1: sagaStateChangedV1ToV2 },
   },
   SagaCompensationRecorded: {
     stream: 'orderFulfillmentSaga',
@@ -81,7 +85,12 @@ const definitions = {
   },
   SagaRetryRequested: {
     stream: 'orderFulfillmentSaga',
-    schema: z.object({ ...ids, compensation: compensationName, round: z.number().int().min(0), requestedBy: z.string() }),
+    schema: z.object({
+      ...ids,
+      compensation: compensationName,
+      round: z.number().int().min(0),
+      requestedBy: z.string(),
+    }),
   },
   SagaResolvedManually: {
     stream: 'orderFulfillmentSaga',
@@ -93,7 +102,10 @@ const definitions = {
     stream: 'prescription',
     schema: z.object({ ...ids, code: stepFailureCode(['PRESCRIBER_REQUIRED']), ...failure }),
   },
-  PrescriptionCancelled: { stream: 'prescription', schema: z.object({ ...ids, prescriptionId: z.string().nullable() }) },
+  PrescriptionCancelled: {
+    stream: 'prescription',
+    schema: z.object({ ...ids, prescriptionId: z.string().nullable() }),
+  },
 
   InventoryReserved: {
     stream: 'inventoryReservation',

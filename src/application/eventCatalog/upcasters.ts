@@ -19,3 +19,12 @@ export function orderCreatedV1ToV2(data: unknown): unknown {
     medications: (items ?? []).map(({ sku, qty }) => ({ sku, quantity: qty })),
   };
 }
+
+/**
+ * SagaStateChanged v1 carried the machine's snapshot in every event; v2 records the facts and keeps
+ * a snapshot only now and then (domain/saga/sagaHistory.ts). A v1 event is a v2 event that kept
+ * one: its data is unchanged, and the saga loads from its snapshot.
+ */
+export function sagaStateChangedV1ToV2(data: unknown): unknown {
+  return data;
+}

@@ -1,9 +1,13 @@
 import type { CompensationName, ForwardStepName } from '../../domain/saga/sagaVocabulary';
+import type { StepRequest } from './participants';
 
 /**
  * The job queue port: BullMQ on Redis in production, an in-process queue on the embedded default.
  * Both pass one contract suite. Delivery is at least once; effects are made exactly once by
- * deterministic job ids here and idempotent participants behind the workers.
+ * deterministic job ids here, idempotent participants behind the workers and deterministic ids of
+ * the events the workers append.
+ *
+ * A job carries what its worker needs, so that running it reads nothing from the event store.
  */
 
 type JobBase = Readonly<{
@@ -14,27 +18,25 @@ type JobBase = Readonly<{
   traceparent?: string;
 }>;
 
-export type FulfillmentJob =
-  /** Run a forward step against its participant. */
-  | (JobBase & Readonly<{ kind: 'step'; name: ForwardStepName }>)
-  /**
-   * Undo a step. `round` counts operator retries from MANUAL_REVIEW, so that a retried
-   * compensation is a new job rather than a duplicate of the one that failed.
-   */
-  | (JobBase & Readonly<{ kind: 'compensation'; name: CompensationName; round: number }>)
-  /** Fires when a step's deadline passes; fails the step if it has no outcome by then. */
-  | (JobBase & Readonly<{ kind: 'deadline'; name: ForwardStepName }>);
+/**
+ * Run a forward step against its participant. `deadlineMs` is start-to-close: each try may have
+ * the participant's attention that long before the step fails with STEP_TIMEOUT.
+ */
+export type StepJob = JobBase &
+  Readonly<{ kind: 'step'; name: ForwardStepName; request: StepRequest; deadlineMs: number }>;
+
+/**
+ * Undo a step. `round` counts operator retries from MANUAL_REVIEW, so that a retried compensation
+ * is a new job rather than a duplicate of the one that failed. `reason` says why the saga unwinds.
+ */
+export type CompensationJob = JobBase &
+  Readonly<{ kind: 'compensation'; name: CompensationName; round: number; reason: string }>;
+
+export type FulfillmentJob = StepJob | CompensationJob;
 
 /** Deterministic and free of `:` (BullMQ rejects it): the same intent always maps to the same id. */
 export function jobIdOf(job: FulfillmentJob): string {
-  switch (job.kind) {
-    case 'step':
-      return `${job.sagaId}-${job.name}`;
-    case 'compensation':
-      return `${job.sagaId}-${job.name}-r${job.round}`;
-    case 'deadline':
-      return `${job.sagaId}-${job.name}-deadline`;
-  }
+  return job.kind === 'compensation' ? `${job.sagaId}-${job.name}-r${job.round}` : `${job.sagaId}-${job.name}`;
 }
 
 export type RetryPolicy = Readonly<{
@@ -71,7 +73,13 @@ export type JobHandlers = Readonly<{
   onFailed(job: FulfillmentJob, error: Error): Promise<void>;
 }>;
 
-export type DeadLetter = Readonly<{ jobId: string; job: FulfillmentJob; error: string; attempts: number; failedAt: string }>;
+export type DeadLetter = Readonly<{
+  jobId: string;
+  job: FulfillmentJob;
+  error: string;
+  attempts: number;
+  failedAt: string;
+}>;
 
 export type QueueDepth = Readonly<{ waiting: number; active: number; delayed: number; failed: number }>;
 

@@ -1,7 +1,7 @@
-import { streamName } from '../../domain/events';
 import { NotFoundError } from '../commands/fulfillmentErrors';
 import { orderIdOf } from '../commands/orderIds';
 import type { EventStore, RecordedEvent } from '../ports/eventStore';
+import { sagaStreamsOf } from '../saga/fulfillmentSteps';
 
 export type SagaEventView = Readonly<{
   position: number;
@@ -17,14 +17,7 @@ export async function readSagaEvents(
   sagaId: string,
   orderId: string,
 ): Promise<RecordedEvent[]> {
-  const streams = [
-    streamName.order(orderId),
-    streamName.saga(sagaId),
-    streamName.prescription(orderId),
-    streamName.inventoryReservation(orderId),
-    streamName.shipment(orderId),
-  ];
-  const perStream = await Promise.all(streams.map((stream) => eventStore.readStream(stream)));
+  const perStream = await Promise.all(sagaStreamsOf(sagaId, orderId).map((stream) => eventStore.readStream(stream)));
   return perStream.flat().sort((a, b) => a.position - b.position);
 }
 

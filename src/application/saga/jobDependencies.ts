@@ -1,14 +1,11 @@
 import type { Clock } from '../ports/clock';
 import type { EventStore } from '../ports/eventStore';
 import type { Logger } from '../ports/logger';
-import type { InventoryParticipant, PrescriptionsParticipant, ShippingParticipant } from '../ports/participants';
+import type { SagaDefinition } from '../../domain/saga';
 import type { ForwardStepName, CompensationName } from '../../domain/saga/sagaVocabulary';
+import type { SagaParticipants } from './fulfillmentSteps';
 
-export type SagaParticipants = Readonly<{
-  prescriptions: PrescriptionsParticipant;
-  inventory: InventoryParticipant;
-  shipping: ShippingParticipant;
-}>;
+export type { SagaParticipants } from './fulfillmentSteps';
 
 /** What the job workers report, for the metrics; every method optional to implement as a no-op. */
 export type JobMetrics = Readonly<{
@@ -27,6 +24,8 @@ export const noJobMetrics: JobMetrics = {
 
 export type JobWorkerDependencies = Readonly<{
   eventStore: EventStore;
+  /** The saga the jobs belong to: what a job queued by an older version is completed from. */
+  definition: SagaDefinition;
   participants: SagaParticipants;
   clock: Clock;
   logger: Logger;

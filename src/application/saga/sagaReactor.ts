@@ -1,14 +1,15 @@
 import { streamName, type EventMetadata } from '../../domain/events';
 import {
   decide,
+  persistSaga,
   startSaga,
   type Decision,
-  type SagaState,
-  type PersistedSaga,
   type SagaDefinition,
   type SagaInput,
   type SagaLifecycleEvent,
+  type SagaState,
 } from '../../domain/saga';
+import { FulfillmentError } from '../../domain/errors';
 import { ConcurrencyError } from '../errors';
 import { currentSchemaVersion } from '../eventCatalog';
 import type { Clock } from '../ports/clock';
@@ -16,24 +17,27 @@ import type { EventStore, NewEvent, RecordedEvent } from '../ports/eventStore';
 import type { JobQueue } from '../ports/jobQueue';
 import type { Logger } from '../ports/logger';
 import { forEachConcurrently } from './forEachConcurrently';
+import { loadSaga, type LoadedSaga } from './loadSaga';
 import { SagaCache } from './sagaCache';
 import { lifecycleEventId } from './sagaEventIds';
 import { jobsForIntents, type QueuedJob } from './sagaIntentJobs';
 import { routeToSaga, type SagaRoute } from './sagaRouting';
-import { notStarted, persistedBefore, sagaStreamState, type SagaStreamState } from './sagaStreamState';
 
 /**
- * The saga reactor: follows the global order and, for each event that concerns a saga, restores
- * the saga's machine, decides, appends the lifecycle events with the expected revision, and hands
- * the decision's intents to the job queue.
+ * The saga reactor: follows the global order and, for each event that concerns a saga, decides
+ * with the saga's machine, appends the lifecycle events with the expected revision, and hands the
+ * decision's intents to the job queue.
  *
  * The event log is the outbox. The subscription stores its checkpoint only after a batch's appends
  * and enqueues, so a crash in between redelivers the batch, and a redelivery changes nothing:
  * lifecycle event ids derive from the input event's id (the store ignores ids it holds), an input
- * already reacted to is decided again against the saga as it was before it (to re-send exactly
- * the same jobs), and job ids are deterministic (the queue ignores ids it holds).
+ * already reacted to is decided again against the saga as it was before it (to re-send exactly the
+ * same jobs), and job ids are deterministic (the queue ignores ids it holds).
  *
- * Sagas of one batch are decided concurrently; one saga's events strictly in order.
+ * Sagas stay in memory between their events (a cache keyed by the revision they were read or
+ * written at), so the steady state reads nothing: a saga is loaded from its streams only on a miss.
+ * A batch's sagas are decided together and their appends made in one turn of the event loop, which
+ * the stores commit as one group; one saga's events strictly in order.
  */
 export type SagaReactorDependencies = Readonly<{
   eventStore: EventStore;
@@ -41,45 +45,90 @@ export type SagaReactorDependencies = Readonly<{
   definition: SagaDefinition;
   clock: Clock;
   logger: Logger;
-  /** How many sagas of a batch are decided at once (default 32). */
-  concurrency?: number;
-  /** How many restored sagas stay in memory (default 10,000). */
+  /** How many sagas missing from memory are loaded at once (default 16). */
+  loadConcurrency?: number;
+  /** How many sagas stay in memory (default 10,000). */
   cacheSize?: number;
+  /** A snapshot is kept with the SagaStateChanged of every this-many-th input, to bound a replay (default 32). */
+  snapshotEvery?: number;
   metrics?: SagaReactorMetrics;
 }>;
 
-/** What the reactor reports for the metrics: sagas started, and each state a saga moves to. */
-export type SagaReactorMetrics = Readonly<{ sagaStarted(): void; sagaReached(state: SagaState): void }>;
+/** What the reactor reports for the metrics: sagas started, each state a saga moves to, sagas it cannot run. */
+export type SagaReactorMetrics = Readonly<{
+  sagaStarted(): void;
+  sagaReached(state: SagaState): void;
+  sagaStopped?(): void;
+}>;
 
-export type SagaReactor = Readonly<{ handleBatch(events: readonly RecordedEvent[]): Promise<void> }>;
+export type StoppedSaga = Readonly<{ sagaId: string; reason: string; at: string }>;
+
+export type SagaReactor = Readonly<{
+  handleBatch(events: readonly RecordedEvent[]): Promise<void>;
+  /** Sagas whose stored form cannot be restored: stopped, each with the reason; the others go on. */
+  stoppedSagas(): readonly StoppedSaga[];
+}>;
 
 /** Appends that keep losing to concurrent writers this many times in a row are an error, not a loop. */
-const maxConflictsPerEvent = 10;
+const maxConflictsPerSaga = 10;
+
+type Reaction = Readonly<{ events: NewEvent[]; jobs: QueuedJob[]; saga: LoadedSaga; decisions: Decision[] }>;
 
 export function createSagaReactor(dependencies: SagaReactorDependencies): SagaReactor {
   const { eventStore, jobQueue, definition, clock, logger } = dependencies;
-  const cache = new SagaCache(dependencies.cacheSize ?? 10_000);
+  const cache = new SagaCache<LoadedSaga>(dependencies.cacheSize ?? 10_000);
+  const snapshotEvery = dependencies.snapshotEvery ?? 32;
+  const stopped = new Map<string, StoppedSaga>();
 
-  const load = async (sagaId: string): Promise<SagaStreamState> => {
+  const load = async (sagaId: string): Promise<LoadedSaga | undefined> => {
     const cached = cache.get(sagaId);
     if (cached) return cached;
-    const events = await eventStore.readStream(streamName.saga(sagaId));
-    const state = events.length === 0 ? notStarted : sagaStreamState(events);
-    cache.set(sagaId, state);
-    return state;
+    const loaded = await loadSaga(eventStore, definition, sagaId);
+    if (loaded) cache.set(sagaId, loaded);
+    return loaded;
   };
 
-  const decideOn = (route: SagaRoute, persisted: PersistedSaga | undefined): Decision | undefined => {
-    const now = clock.now();
-    if (route.kind === 'start') return startSaga(definition, { sagaId: route.sagaId, orderId: route.orderId, now });
-    if (!persisted) return undefined;
-    return decide(definition, persisted, { type: route.event.type, data: route.event.data } as SagaInput, { now });
+  /** Decides a saga's new inputs of the batch, in order, in memory: what to append and what to run. */
+  const decideAll = (saga: LoadedSaga, routes: readonly SagaRoute[]): Reaction => {
+    let current = saga;
+    const events: NewEvent[] = [];
+    const jobs: QueuedJob[] = [];
+    const decisions: Decision[] = [];
+    for (const route of routes) {
+      const inputId = route.event.metadata.eventId;
+      if (current.handledInputs.has(inputId)) continue;
+      if (route.kind === 'start' ? current.saga !== undefined : current.saga === undefined) continue;
+      const now = clock.now();
+      const decision =
+        route.kind === 'start'
+          ? startSaga(definition, { sagaId: route.sagaId, orderId: route.orderId, now })
+          : decide(definition, current.saga!, inputOf(route), { now });
+      if (decision.ignoredBecause) {
+        logger.debug(
+          { sagaId: route.sagaId, eventType: route.event.type },
+          `input ignored: ${decision.ignoredBecause}`,
+        );
+        continue;
+      }
+      const keepSnapshot = current.inputsSinceSnapshot + 1 >= snapshotEvery;
+      events.push(...lifecycleEvents(route, decision, keepSnapshot, now));
+      jobs.push(...jobsOf(route, decision, current));
+      decisions.push(decision);
+      current = {
+        ...current,
+        saga: decision.saga,
+        handledInputs: new Set(current.handledInputs).add(inputId),
+        inputsSinceSnapshot: keepSnapshot ? 0 : current.inputsSinceSnapshot + 1,
+      };
+    }
+    return { events, jobs, saga: current, decisions };
   };
 
-  const lifecycleEvents = (route: SagaRoute, events: readonly SagaLifecycleEvent[]): NewEvent[] => {
+  const lifecycleEvents = (route: SagaRoute, decision: Decision, keepSnapshot: boolean, now: Date): NewEvent[] => {
     const input = route.event.metadata;
-    const occurredAt = clock.now().toISOString();
-    return events.map((event, index) => {
+    // The instant the input was decided at: a replay decides it at the same instant.
+    const occurredAt = now.toISOString();
+    return decision.events.map((event, index) => {
       const metadata: EventMetadata = {
         eventId: lifecycleEventId(input.eventId, index),
         correlationId: route.sagaId,
@@ -88,73 +137,96 @@ export function createSagaReactor(dependencies: SagaReactorDependencies): SagaRe
         schemaVersion: currentSchemaVersion(event.type),
         ...(input.traceparent ? { traceparent: input.traceparent } : {}),
       };
-      return { ...event, metadata };
+      const kept = keepSnapshot && event.type === 'SagaStateChanged' ? withSnapshot(event, decision) : event;
+      return { ...kept, metadata } as NewEvent;
     });
   };
 
-  const jobsOf = (route: SagaRoute, decision: Decision | undefined): QueuedJob[] =>
-    decision
-      ? jobsForIntents(decision.intents, {
-          sagaId: route.sagaId,
-          orderId: route.orderId,
-          causationId: route.event.metadata.eventId,
-          traceparent: route.event.metadata.traceparent,
-        })
-      : [];
+  const withSnapshot = (event: SagaLifecycleEvent, decision: Decision): SagaLifecycleEvent =>
+    ({ ...event, data: { ...event.data, ...persistSaga(definition, decision.saga) } }) as SagaLifecycleEvent;
 
-  const report = (events: readonly SagaLifecycleEvent[]) => {
-    for (const event of events) {
-      if (event.type === 'SagaStarted') dependencies.metrics?.sagaStarted();
-      if (event.type === 'SagaStateChanged' && event.data.from !== event.data.to)
-        dependencies.metrics?.sagaReached(event.data.to);
+  const jobsOf = (route: SagaRoute, decision: Decision, saga: LoadedSaga): QueuedJob[] =>
+    jobsForIntents(decision.intents, {
+      order: saga.order,
+      context: decision.context,
+      causationId: route.event.metadata.eventId,
+      traceparent: route.event.metadata.traceparent,
+    });
+
+  /**
+   * Inputs this reactor reacted to before (a batch redelivered after a crash): decided again
+   * against the saga as it was before each, to re-send the very same jobs. Appends nothing.
+   */
+  const jobsAgain = async (sagaId: string, routes: readonly SagaRoute[], handled: ReadonlySet<string>) => {
+    const jobs: QueuedJob[] = [];
+    for (const route of routes) {
+      const inputId = route.event.metadata.eventId;
+      if (!handled.has(inputId)) continue;
+      const before = await loadSaga(eventStore, definition, sagaId, { before: inputId });
+      if (!before) continue;
+      const now = clock.now();
+      const decision =
+        route.kind === 'start'
+          ? startSaga(definition, { sagaId, orderId: route.orderId, now })
+          : before.saga && decide(definition, before.saga, inputOf(route), { now });
+      if (decision) jobs.push(...jobsOf(route, decision, before));
     }
+    return jobs;
   };
 
-  /** A redelivered input: the same decision as the first time, to re-send its jobs. Appends nothing. */
-  const replay = async (route: SagaRoute): Promise<QueuedJob[]> => {
-    const events = await eventStore.readStream(streamName.saga(route.sagaId));
-    return jobsOf(route, decideOn(route, persistedBefore(events, route.event.metadata.eventId)));
-  };
-
-  const reactOnce = async (route: SagaRoute): Promise<QueuedJob[]> => {
-    const inputId = route.event.metadata.eventId;
-    const saga = await load(route.sagaId);
-    if (saga.handledInputs.has(inputId)) return replay(route);
-    if (route.kind === 'start' && saga.persisted) return []; // started already
-    if (route.kind === 'advance' && !saga.persisted) {
-      logger.warn(
-        { sagaId: route.sagaId, eventType: route.event.type, position: route.event.position },
-        'an event for a saga that has not started was ignored: its OrderCreated is missing from the log',
-      );
-      return [];
-    }
-    const decision = decideOn(route, saga.persisted)!;
-    if (decision.events.length > 0) {
-      const result = await eventStore.appendToStream(
-        streamName.saga(route.sagaId),
-        lifecycleEvents(route, decision.events),
-        { expectedRevision: saga.revision },
-      );
-      report(decision.events);
-      cache.set(route.sagaId, {
-        persisted: decision.snapshot,
-        revision: result.nextExpectedRevision,
-        handledInputs: new Set(saga.handledInputs).add(inputId),
-      });
-    }
-    return jobsOf(route, decision);
-  };
-
-  /** A conflict means someone else appended to the saga stream: reload and decide again, never overwrite. */
-  const react = async (route: SagaRoute): Promise<QueuedJob[]> => {
-    for (let conflicts = 0; ; conflicts++) {
-      try {
-        return await reactOnce(route);
-      } catch (error) {
-        cache.delete(route.sagaId);
-        if (!(error instanceof ConcurrencyError) || conflicts >= maxConflictsPerEvent) throw error;
-        logger.debug({ sagaId: route.sagaId, eventType: route.event.type }, 'saga stream moved on: deciding again');
+  const report = (decisions: readonly Decision[]) => {
+    for (const { events } of decisions) {
+      for (const event of events) {
+        if (event.type === 'SagaStarted') dependencies.metrics?.sagaStarted();
+        if (event.type === 'SagaStateChanged' && event.data.from !== event.data.to)
+          dependencies.metrics?.sagaReached(event.data.to);
       }
+    }
+  };
+
+  /** One saga's inputs of the batch. A conflict means someone else appended to its stream: reload and decide again. */
+  const react = async (sagaId: string, routes: readonly SagaRoute[]): Promise<QueuedJob[]> => {
+    for (let conflicts = 0; ; conflicts++) {
+      const saga = cache.get(sagaId) ?? (await load(sagaId));
+      if (!saga) {
+        const [first] = routes;
+        logger.warn(
+          { sagaId, eventType: first?.event.type, position: first?.event.position },
+          'an event for a saga without an order was ignored: its OrderCreated is missing from the log',
+        );
+        return [];
+      }
+      const replayed = await jobsAgain(sagaId, routes, saga.handledInputs);
+      const reaction = decideAll(saga, routes);
+      try {
+        if (reaction.events.length > 0) {
+          const { nextExpectedRevision } = await eventStore.appendToStream(streamName.saga(sagaId), reaction.events, {
+            expectedRevision: saga.revision,
+          });
+          cache.set(sagaId, { ...reaction.saga, revision: nextExpectedRevision });
+        }
+        report(reaction.decisions);
+        return [...replayed, ...reaction.jobs];
+      } catch (error) {
+        cache.delete(sagaId);
+        if (!(error instanceof ConcurrencyError) || conflicts >= maxConflictsPerSaga) throw error;
+        logger.debug({ sagaId }, 'saga stream moved on: deciding again');
+      }
+    }
+  };
+
+  /** A saga whose stored form cannot be brought back stops, with the reason; the batch goes on. */
+  const reactOrStop = async (sagaId: string, routes: readonly SagaRoute[]): Promise<QueuedJob[]> => {
+    if (stopped.has(sagaId)) return [];
+    try {
+      return await react(sagaId, routes);
+    } catch (error) {
+      if (!isUnrestorable(error)) throw error;
+      const reason = `saga ${sagaId} cannot be restored: ${(error as Error).message}`;
+      stopped.set(sagaId, { sagaId, reason, at: clock.now().toISOString() });
+      dependencies.metrics?.sagaStopped?.();
+      logger.error({ sagaId, err: error }, `${reason}; its events are skipped until it is fixed`);
+      return [];
     }
   };
 
@@ -168,11 +240,21 @@ export function createSagaReactor(dependencies: SagaReactorDependencies): SagaRe
         if (routes) routes.push(route);
         else routesBySaga.set(route.sagaId, [route]);
       }
-      const jobs: QueuedJob[] = [];
-      await forEachConcurrently([...routesBySaga.values()], dependencies.concurrency ?? 32, async (routes) => {
-        for (const route of routes) jobs.push(...(await react(route)));
+      const missing = [...routesBySaga.keys()].filter((sagaId) => !cache.get(sagaId) && !stopped.has(sagaId));
+      await forEachConcurrently(missing, dependencies.loadConcurrency ?? 16, async (sagaId) => {
+        await load(sagaId).catch(() => undefined); // an unrestorable saga stops in reactOrStop
       });
+      // Every cached saga's append starts in this same turn: the store commits them as one group.
+      const reactions = await Promise.all([...routesBySaga].map(([sagaId, routes]) => reactOrStop(sagaId, routes)));
+      const jobs = reactions.flat();
       if (jobs.length > 0) await jobQueue.enqueueMany(jobs);
     },
+    stoppedSagas: () => [...stopped.values()],
   };
 }
+
+/** Built field by field: spreading a recorded event into a new object costs more than the decision. */
+const inputOf = (route: SagaRoute): SagaInput => ({ type: route.event.type, data: route.event.data }) as SagaInput;
+
+const unrestorableCodes = new Set(['SAGA_MACHINE_VERSION_MISMATCH', 'SAGA_SNAPSHOT_INVALID', 'SAGA_HISTORY_INVALID']);
+const isUnrestorable = (error: unknown) => error instanceof FulfillmentError && unrestorableCodes.has(error.code);

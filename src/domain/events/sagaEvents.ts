@@ -6,8 +6,9 @@ import type { CompensationName, ForwardStepName, SagaJobName, SagaState } from '
 export type SagaStarted = DomainEvent<'SagaStarted', { sagaId: string; orderId: string; machineVersion: number }>;
 
 /**
- * Every state change carries the persisted machine snapshot and the version of the machine that
- * wrote it, so a saga is restored from its last event alone.
+ * The saga moved: a fact, with what status readers need (state, step, stack). Since schema version
+ * 2 it carries the machine's snapshot only now and then (see domain/saga/sagaHistory.ts): a saga is
+ * restored by replaying the inputs it reacted to. Version 1 events carry one each, and load from it.
  */
 export type SagaStateChanged = DomainEvent<
   'SagaStateChanged',
@@ -18,8 +19,9 @@ export type SagaStateChanged = DomainEvent<
     to: SagaState;
     currentStep: SagaJobName | null;
     compensationStack: readonly CompensationName[];
-    machineVersion: number;
-    snapshot: unknown;
+    /** With `snapshot`: the version of the machine that wrote it. */
+    machineVersion?: number;
+    snapshot?: unknown;
   }
 >;
 

@@ -10,10 +10,12 @@ export type FulfillmentSagaSettings = Readonly<{
 }>;
 
 /**
- * Bump when a stored snapshot would no longer mean the same to the machine (a state or a context
- * field renamed, removed or reshaped): stored snapshots of the old version are then refused.
- * Version 1 snapshots written before InitiateShipment had CancelShipment restore unchanged: same
- * states, same context, and their stacks hold no CancelShipment, which nothing then expects.
+ * Bump when a stored saga would no longer mean the same to the machine: a state or a context field
+ * renamed, removed or reshaped (snapshots), or an input decided differently (histories are
+ * replayed). Sagas of the old version are then refused, never guessed at. Still 1: version 1
+ * snapshots written before InitiateShipment had CancelShipment restore unchanged (same states, same
+ * context, and their stacks hold no CancelShipment), and the engine that classifies each input once
+ * (sagaSignals.ts) decides every input as the one before it did.
  */
 export const fulfillmentSagaMachineVersion = 1;
 

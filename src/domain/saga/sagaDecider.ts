@@ -1,155 +1,89 @@
 import type { SagaCompensationRecorded, SagaCompleted, SagaFailed, SagaStarted, SagaStateChanged } from '../events';
-import { classifyInput, currentStepOf, indexSaga, type SagaContext } from './sagaContext';
+import { currentStepOf, indexSaga, type SagaContext } from './sagaContext';
 import type { SagaDefinition } from './sagaDefinition';
-import { SagaMachineVersionError, SagaSnapshotError } from './sagaErrors';
-import type { SagaInput, SagaMachineEvent } from './sagaInput';
+import type { SagaInput } from './sagaInput';
 import type { SagaIntent } from './sagaIntents';
-import { createSagaMachine, type SagaMachine } from './sagaMachine';
-import { persistedSnapshotOf, restoredSnapshotOf, type SagaMachineSnapshot } from './sagaSnapshots';
-import { pureInitialTransition, pureTransition } from './pureTransition';
-import {
-  sagaStates,
-  type CompensationName,
-  type ForwardStepName,
-  type SagaJobName,
-  type SagaState,
-} from './sagaVocabulary';
+import { signalTransition, startTransition, type MachineAction, type SagaSnapshot } from './sagaRuntime';
+import { classify } from './sagaSignals';
+import type { CompensationName, ForwardStepName, SagaJobName, SagaState } from './sagaVocabulary';
 
 /**
- * The pure API the reactor calls: restore → transition → persist, with the lifecycle events to
- * append and the intents to turn into jobs. Time comes in as an argument; nothing here reads a
- * clock, draws an id or runs an action.
+ * The pure API the reactor calls: classify the input once, move the machine, and say what to
+ * append and what to run. Time comes in as an argument; nothing here reads a clock, draws an id or
+ * runs an action.
  */
-
-export type PersistedSaga = Readonly<{ machineVersion: number; snapshot: unknown }>;
-
 export type SagaLifecycleEvent = SagaStarted | SagaStateChanged | SagaCompensationRecorded | SagaFailed | SagaCompleted;
 
 export type Decision = Readonly<{
-  /** The saga after the input; the same object as the one passed in when nothing changed. */
-  snapshot: PersistedSaga;
+  /** The saga after the input; the very snapshot passed in when the input was ignored. */
+  saga: SagaSnapshot;
   state: SagaState;
   currentStep: SagaJobName | null;
   compensationStack: readonly CompensationName[];
-  /** For the saga stream, in this order; empty when the input changed nothing. */
+  context: SagaContext;
+  /** For the saga stream, in this order; empty when the input was ignored. */
   events: SagaLifecycleEvent[];
   intents: SagaIntent[];
-  /** Why the input changed nothing (a duplicate, a stale outcome, a cancel after the end); for logs. */
+  /** Why the input changed nothing (a duplicate, a stale outcome, a cancel after the end): an output, for the logs. */
   ignoredBecause: string | null;
-  context: SagaContext;
 }>;
 
 export type SagaClock = Readonly<{ now: Date }>;
-
-type MachineAction = ReturnType<typeof pureInitialTransition<SagaMachine>>[1][number];
-
-const machines = new WeakMap<SagaDefinition, SagaMachine>();
-
-/** One machine per definition: building it costs far more than a transition. */
-export function sagaMachineOf(definition: SagaDefinition): SagaMachine {
-  let machine = machines.get(definition);
-  if (!machine) machines.set(definition, (machine = createSagaMachine(definition)));
-  return machine;
-}
 
 export function startSaga(
   definition: SagaDefinition,
   { sagaId, orderId, now }: Readonly<{ sagaId: string; orderId: string; now: Date }>,
 ): Decision {
-  const machine = sagaMachineOf(definition);
-  const [snapshot, actions] = pureInitialTransition(machine, { sagaId, orderId, startedAt: now.toISOString() });
+  const [saga, actions] = startTransition(definition, { sagaId, orderId, startedAt: now.toISOString() });
   const started: SagaStarted = {
     type: 'SagaStarted',
     data: { sagaId, orderId, machineVersion: definition.machineVersion },
   };
-  return decisionOf(definition, machine, null, snapshot, actions, [started]);
+  return decisionOf(definition, null, saga, actions, [started]);
 }
 
-export function decide(
-  definition: SagaDefinition,
-  persisted: PersistedSaga,
-  input: SagaInput,
-  { now }: SagaClock,
-): Decision {
-  const machine = sagaMachineOf(definition);
-  const before = restore(definition, machine, persisted);
-  const [after, actions] = pureTransition(machine, before, machineEventOf(input, now));
-  if (!changed(before, after)) {
-    const meaning = classifyInput(indexSaga(definition), before.context, input);
-    const reason =
-      meaning.kind === 'noChange' ? meaning.reason : `${input.type} changes nothing in ${before.value as string}`;
-    return decisionAt(before, persisted, [], [], reason);
+export function decide(definition: SagaDefinition, saga: SagaSnapshot, input: SagaInput, { now }: SagaClock): Decision {
+  const signal = classify(indexSaga(definition), saga.context, input);
+  if (signal.type === 'ignored') return ignoredDecision(saga, signal.reason);
+  const [after, actions] = signalTransition(definition, saga, { ...signal, at: now });
+  if (after === saga || (after.value === saga.value && after.context === saga.context)) {
+    return ignoredDecision(saga, `${signal.type} changes nothing in ${saga.value as string}`);
   }
-  return decisionOf(definition, machine, before, after, actions, []);
+  return decisionOf(definition, saga, after, actions, []);
 }
 
-/**
- * Built field by field: an input is `{ type, data }` (a DomainEvent), and spreading it into a new
- * object costs ~1 µs where this costs nothing.
- */
-function machineEventOf(input: SagaInput, now: Date): SagaMachineEvent {
-  return { type: input.type, data: input.data, at: now } as SagaMachineEvent;
-}
-
-/** Restores a persisted saga; refuses another machine version and anything that is not a snapshot of this one. */
-export function restore(
-  definition: SagaDefinition,
-  machine: SagaMachine,
-  persisted: PersistedSaga,
-): SagaMachineSnapshot {
-  if (persisted.machineVersion !== definition.machineVersion) {
-    throw new SagaMachineVersionError(definition.name, persisted.machineVersion, definition.machineVersion);
-  }
-  const { value, context } = (persisted.snapshot ?? {}) as { value?: unknown; context?: unknown };
-  if (typeof value !== 'string' || !(sagaStates as readonly string[]).includes(value) || !(value in machine.states)) {
-    throw new SagaSnapshotError(definition.name, `"${String(value)}" is not a state of this machine`);
-  }
-  if (typeof context !== 'object' || context === null)
-    throw new SagaSnapshotError(definition.name, 'it has no context');
-  return restoredSnapshotOf(machine, value as SagaState, context as SagaContext);
+function ignoredDecision(saga: SagaSnapshot, reason: string): Decision {
+  return { ...summaryOf(saga), events: [], intents: [], ignoredBecause: reason };
 }
 
 function decisionOf(
   definition: SagaDefinition,
-  machine: SagaMachine,
-  before: SagaMachineSnapshot | null,
-  after: SagaMachineSnapshot,
+  before: SagaSnapshot | null,
+  after: SagaSnapshot,
   actions: readonly MachineAction[],
   leading: SagaLifecycleEvent[],
 ): Decision {
-  const snapshot: PersistedSaga = {
-    machineVersion: definition.machineVersion,
-    snapshot: persistedSnapshotOf(machine, after),
+  return {
+    ...summaryOf(after),
+    events: [...leading, ...lifecycleEvents(before, after)],
+    intents: intentsOf(definition, after.context, actions),
+    ignoredBecause: null,
   };
-  const events = [...leading, ...lifecycleEvents(before, after, snapshot)];
-  return decisionAt(after, snapshot, events, intentsOf(definition, after.context, actions), null);
 }
 
-function decisionAt(
-  machineSnapshot: SagaMachineSnapshot,
-  snapshot: PersistedSaga,
-  events: SagaLifecycleEvent[],
-  intents: SagaIntent[],
-  ignoredBecause: string | null,
-): Decision {
-  const { value, context } = machineSnapshot;
+function summaryOf(saga: SagaSnapshot) {
+  const { context } = saga;
   return {
-    state: value as SagaState,
+    saga,
+    state: saga.value as SagaState,
     currentStep: currentStepOf(context),
     compensationStack: context.compensationStack,
     context,
-    snapshot,
-    events,
-    intents,
-    ignoredBecause,
   };
 }
 
-function lifecycleEvents(
-  before: SagaMachineSnapshot | null,
-  after: SagaMachineSnapshot,
-  persisted: PersistedSaga,
-): SagaLifecycleEvent[] {
+/** The facts of a change: compensations pushed, the first failure, the state change, a completion. */
+function lifecycleEvents(before: SagaSnapshot | null, after: SagaSnapshot): SagaLifecycleEvent[] {
   const { sagaId, orderId, compensationStack } = after.context;
   const previous = before?.context;
   const from = (before?.value as SagaState | undefined) ?? null;
@@ -165,16 +99,7 @@ function lifecycleEvents(
   }
   events.push({
     type: 'SagaStateChanged',
-    data: {
-      sagaId,
-      orderId,
-      from,
-      to,
-      currentStep: currentStepOf(after.context),
-      compensationStack,
-      machineVersion: persisted.machineVersion,
-      snapshot: persisted.snapshot,
-    },
+    data: { sagaId, orderId, from, to, currentStep: currentStepOf(after.context), compensationStack },
   });
   // Reached by going forward only: coming back from a review of a late compensation is no new completion.
   if (to === 'COMPLETED' && from !== 'COMPLETED' && from !== 'MANUAL_REVIEW') {
@@ -184,59 +109,16 @@ function lifecycleEvents(
 }
 
 function intentsOf(definition: SagaDefinition, context: SagaContext, actions: readonly MachineAction[]): SagaIntent[] {
+  const index = indexSaga(definition);
   const intents: SagaIntent[] = [];
   for (const { type, params } of actions) {
-    switch (type) {
-      case 'runStep': {
-        const step = stepOf(definition, params);
-        intents.push({ type, step: step.name, retry: step.retry });
-        break;
-      }
-      case 'scheduleDeadline': {
-        const step = stepOf(definition, params);
-        intents.push({ type, step: step.name, delayMs: step.deadlineMs });
-        break;
-      }
-      case 'runCompensation': {
-        const { compensation, round } = context.runningCompensation!;
-        intents.push({ type, compensation, round, retry: compensationRetry(definition, compensation) });
-        break;
-      }
+    if (type === 'runStep') {
+      const step = index.stepByName.get((params as { step: ForwardStepName }).step)!;
+      intents.push({ type, step: step.name, deadlineMs: step.deadlineMs, retry: step.retry });
+    } else if (type === 'runCompensation') {
+      const { compensation, round } = context.runningCompensation!;
+      intents.push({ type, compensation, round, retry: index.compensationByName.get(compensation)!.retry });
     }
   }
   return intents;
-}
-
-/** The step an intent action names in its params (the graph always passes one). */
-function stepOf(definition: SagaDefinition, params: unknown) {
-  const name = (params as { step: ForwardStepName }).step;
-  return definition.steps.find((step) => step.name === name)!;
-}
-
-function compensationRetry(definition: SagaDefinition, name: CompensationName) {
-  const { initialCompensation, steps } = definition;
-  if (initialCompensation.name === name) return initialCompensation.retry;
-  return steps.find((step) => step.compensation?.name === name)!.compensation!.retry;
-}
-
-/** xstate returns the very snapshot it was given when no transition was enabled. */
-function changed(before: SagaMachineSnapshot, after: SagaMachineSnapshot): boolean {
-  return after !== before && (after.value !== before.value || !sameData(after.context, before.context));
-}
-
-/** Deep equality of JSON-like data; far cheaper than comparing two JSON.stringify results. */
-function sameData(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return (
-      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, at) => sameData(item, b[at]))
-    );
-  }
-  const keys = Object.keys(a);
-  const other = b as Record<string, unknown>;
-  return (
-    keys.length === Object.keys(b).length &&
-    keys.every((key) => key in other && sameData((a as Record<string, unknown>)[key], other[key]))
-  );
 }

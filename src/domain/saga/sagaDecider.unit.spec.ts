@@ -1,7 +1,8 @@
 import { fulfillmentSaga } from './fulfillmentSaga';
-import { decide, startSaga } from './sagaDecider';
+import { decide, startSaga, type Decision } from './sagaDecider';
 import { defineSaga, SagaDefinitionError } from './sagaDefinition';
-import { SagaMachineVersionError, SagaSnapshotError } from './sagaErrors';
+import { SagaHistoryError, SagaMachineVersionError, SagaSnapshotError } from './sagaErrors';
+import { persistSaga, replaySaga, restoreSaga } from './sagaHistory';
 import { inputs, orderId, sagaId } from './testing/sagaInputs';
 import { optionalStepSaga } from './testing/optionalStepSaga';
 import { now, replay, roundTrip, sagaSpecification } from './testing/sagaSpecification';
@@ -19,65 +20,121 @@ describe('sagaDecider', () => {
     inputs.prescriptionCancelled(),
     inputs.orderCancelled(),
   ];
+  const essentials = (decision: Decision) => ({
+    state: decision.state,
+    context: decision.context,
+    events: decision.events,
+    intents: decision.intents,
+    ignoredBecause: decision.ignoredBecause,
+  });
 
-  it('a saga restored mid-way from its last SagaStateChanged (JSON round trip) continues exactly as one never stored', () => {
+  it('a saga persisted mid-way and restored (JSON round trip) continues exactly as one never stored', () => {
     const midway = replay(definition, [inputs.prescriptionCreated()]).at(-1)!;
-    const lastStateChanged = midway.events.findLast((event) => event.type === 'SagaStateChanged')!;
-    const stored = roundTrip({
-      machineVersion: lastStateChanged.data.machineVersion,
-      snapshot: lastStateChanged.data.snapshot,
-    });
-
-    let fromStore = stored;
-    let inMemory = midway.snapshot;
+    let fromStore = roundTrip(definition, midway.saga);
+    let inMemory = midway.saga;
     for (const input of rest) {
       const restored = decide(definition, fromStore, input, { now });
       const kept = decide(definition, inMemory, input, { now });
-      expect(restored).toEqual(kept);
-      fromStore = roundTrip(restored.snapshot);
-      inMemory = kept.snapshot;
+      expect(essentials(restored)).toEqual(essentials(kept));
+      fromStore = roundTrip(definition, restored.saga);
+      inMemory = kept.saga;
     }
     expect(decide(definition, fromStore, inputs.orderCancelled(), { now }).state).toBe('CANCELLED');
   });
 
   it('is deterministic: the same history gives the same decisions', () => {
     const history = [inputs.prescriptionCreated(), ...rest];
-    expect(replay(definition, history)).toEqual(replay(definition, history));
+    expect(replay(definition, history).map(essentials)).toEqual(replay(definition, history).map(essentials));
   });
 
-  it('carries the machine version with every snapshot and in SagaStarted and SagaStateChanged', () => {
+  it('records facts, not the machine: SagaStarted names the machine version, SagaStateChanged carries no snapshot', () => {
     const start = startSaga(definition, { sagaId, orderId, now });
-    expect(start.snapshot.machineVersion).toBe(definition.machineVersion);
     expect(start.events[0]).toEqual({
       type: 'SagaStarted',
       data: { sagaId, orderId, machineVersion: definition.machineVersion },
     });
-    expect(start.events.at(-1)).toMatchObject({
+    expect(start.events.at(-1)).toEqual({
       type: 'SagaStateChanged',
-      data: { from: null, to: 'PENDING_PRESCRIPTION', machineVersion: 1 },
+      data: {
+        sagaId,
+        orderId,
+        from: null,
+        to: 'PENDING_PRESCRIPTION',
+        currentStep: 'CreatePrescription',
+        compensationStack: ['CancelOrder'],
+      },
+    });
+    expect(persistSaga(definition, start.saga)).toEqual({
+      machineVersion: definition.machineVersion,
+      snapshot: { value: 'PENDING_PRESCRIPTION', context: start.context },
     });
   });
 
   it('refuses a snapshot written by another machine version, naming both versions', () => {
-    const { snapshot } = startSaga(definition, { sagaId, orderId, now });
-    const other = { ...snapshot, machineVersion: snapshot.machineVersion + 1 };
-    expect(() => decide(definition, other, inputs.prescriptionCreated(), { now })).toThrow(SagaMachineVersionError);
-    expect(() => decide(definition, other, inputs.prescriptionCreated(), { now })).toThrow(/version 2.*version 1/);
+    const persisted = persistSaga(definition, startSaga(definition, { sagaId, orderId, now }).saga);
+    const other = { ...persisted, machineVersion: persisted.machineVersion + 1 };
+    expect(() => restoreSaga(definition, other)).toThrow(SagaMachineVersionError);
+    expect(() => restoreSaga(definition, other)).toThrow(/version 2.*version 1/);
   });
 
   it('refuses something that is not a snapshot of this machine', () => {
     const broken = { machineVersion: 1, snapshot: { value: 'SHIPPED', context: {} } };
-    expect(() => decide(definition, broken, inputs.prescriptionCreated(), { now })).toThrow(SagaSnapshotError);
-    expect(() =>
-      decide(definition, { machineVersion: 1, snapshot: null }, inputs.prescriptionCreated(), { now }),
-    ).toThrow(SagaSnapshotError);
+    expect(() => restoreSaga(definition, broken)).toThrow(SagaSnapshotError);
+    expect(() => restoreSaga(definition, { machineVersion: 1, snapshot: null })).toThrow(SagaSnapshotError);
   });
 
-  it('returns the stored snapshot itself and a reason when an input changes nothing', () => {
-    const { snapshot } = startSaga(definition, { sagaId, orderId, now });
-    const decision = decide(definition, snapshot, inputs.shipmentInitiated(), { now });
-    expect(decision.snapshot).toBe(snapshot);
-    expect(decision.ignoredBecause).toBe('InitiateShipment has not started');
+  it('returns the saga itself and a reason when an input changes nothing', () => {
+    const { saga } = startSaga(definition, { sagaId, orderId, now });
+    const decision = decide(definition, saga, inputs.shipmentInitiated(), { now });
+    expect(decision.saga).toBe(saga);
+    expect(decision).toMatchObject({ events: [], intents: [], ignoredBecause: 'InitiateShipment has not started' });
+  });
+
+  it('also ignores, with a reason, a signal the state has no transition for', () => {
+    const unwinding = replay(definition, [inputs.prescriptionCreated(), inputs.inventoryReservationFailed()]).at(-1)!;
+    expect(unwinding.state).toBe('COMPENSATING');
+    const decision = decide(definition, unwinding.saga, inputs.cancellationRequested(), { now });
+    expect(decision.saga).toBe(unwinding.saga);
+    expect(decision.ignoredBecause).toBe('cancellationRequested changes nothing in COMPENSATING');
+  });
+});
+
+describe('replaySaga: a saga rebuilt from its history', () => {
+  const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
+  const start = { sagaId, orderId, machineVersion: 1, at: now };
+  const history = [
+    { input: inputs.prescriptionCreated(), at: at(1), ledTo: 'PENDING_INVENTORY_RESERVATION' as const },
+    { input: inputs.cancellationRequested(), at: at(2), ledTo: 'COMPENSATING' as const },
+    { input: inputs.inventoryReserved(), at: at(3), ledTo: 'COMPENSATING' as const },
+  ];
+
+  it('is the saga that lived through it, times included', () => {
+    let saga = startSaga(definition, { sagaId, orderId, now }).saga;
+    for (const { input, at: decidedAt } of history) saga = decide(definition, saga, input, { now: decidedAt }).saga;
+    const replayed = replaySaga(definition, { from: { start }, inputs: history });
+    expect([replayed.value, replayed.context]).toEqual([saga.value, saga.context]);
+    expect(replayed.context.cancellation?.requestedAt).toBe(at(2).toISOString());
+  });
+
+  it('continues from a stored snapshot', () => {
+    const [first, ...later] = history;
+    const snapshot = persistSaga(definition, replaySaga(definition, { from: { start }, inputs: [first!] }));
+    const replayed = replaySaga(definition, { from: { snapshot }, inputs: later });
+    expect(replayed.context).toEqual(replaySaga(definition, { from: { start }, inputs: history }).context);
+  });
+
+  it('refuses a history that does not lead where it was recorded to lead', () => {
+    const changed = [history[0]!, { ...history[1]!, ledTo: 'CANCELLED' as const }];
+    expect(() => replaySaga(definition, { from: { start }, inputs: changed })).toThrow(SagaHistoryError);
+    expect(() => replaySaga(definition, { from: { start }, inputs: changed })).toThrow(
+      /OrderCancellationRequested led to CANCELLED when it was decided, but to COMPENSATING now/,
+    );
+  });
+
+  it('refuses a saga started by another machine version', () => {
+    expect(() => replaySaga(definition, { from: { start: { ...start, machineVersion: 2 } }, inputs: [] })).toThrow(
+      SagaMachineVersionError,
+    );
   });
 });
 
@@ -91,8 +148,7 @@ describe('an optional step', () => {
         state: 'PENDING_INVENTORY_RESERVATION',
         compensationStack: ['CancelOrder'],
         intents: [
-          { type: 'runStep', step: 'ReserveInventory', retry: { attempts: 2, backoffMs: 50 } },
-          { type: 'scheduleDeadline', step: 'ReserveInventory', delayMs: 2_000 },
+          { type: 'runStep', step: 'ReserveInventory', deadlineMs: 2_000, retry: { attempts: 2, backoffMs: 50 } },
         ],
         eventTypes: ['SagaStateChanged'],
       });

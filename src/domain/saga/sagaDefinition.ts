@@ -32,7 +32,11 @@ export type SagaStepDefinition = Readonly<{
   failedOn: StepFailedInput['type'];
   /** Pushed on the stack when the step succeeds; null for a step that cannot be undone. */
   compensation: CompensationDefinition | null;
-  /** After this long without an outcome a worker appends `failedOn` with code STEP_TIMEOUT. */
+  /**
+   * Start-to-close: how long each try may have the participant's attention. A try that has not
+   * answered by then fails the step with STEP_TIMEOUT (its success, should it come after all, is
+   * compensated). Time the job waits in a queue or lies with a worker that died does not count.
+   */
   deadlineMs: number;
   retry: RetryPolicy;
   /** An optional step's failure is recorded and the saga goes on without compensating. */

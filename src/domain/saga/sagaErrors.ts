@@ -1,13 +1,13 @@
 import { FulfillmentError } from '../errors';
 
-/** A stored snapshot written by another version of the machine: never guessed at, always refused. */
+/** A stored saga written by another version of the machine: never guessed at, always refused. */
 export class SagaMachineVersionError extends FulfillmentError {
   constructor(sagaName: string, stored: number, current: number) {
     super(
       'SAGA_MACHINE_VERSION_MISMATCH',
-      `Saga "${sagaName}" snapshot was written by machine version ${stored}, this service runs version ${current}. ` +
-        'Run the version that wrote it until its sagas finish, or add a migration for version ' +
-        `${stored} snapshots.`,
+      `Saga "${sagaName}" was started by machine version ${stored}, this service runs version ${current}. ` +
+        'Run the version that started it until its sagas finish, or add a migration for version ' +
+        `${stored} sagas.`,
     );
   }
 }
@@ -15,5 +15,15 @@ export class SagaMachineVersionError extends FulfillmentError {
 export class SagaSnapshotError extends FulfillmentError {
   constructor(sagaName: string, problem: string) {
     super('SAGA_SNAPSHOT_INVALID', `Saga "${sagaName}" snapshot cannot be restored: ${problem}.`);
+  }
+}
+
+/** The stored history does not replay to what was recorded: the machine changed without a version bump. */
+export class SagaHistoryError extends FulfillmentError {
+  constructor(sagaName: string, problem: string) {
+    super(
+      'SAGA_HISTORY_INVALID',
+      `Saga "${sagaName}" history cannot be replayed: ${problem}. Bump the machine version when its decisions change.`,
+    );
   }
 }

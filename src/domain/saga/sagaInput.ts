@@ -53,10 +53,3 @@ export const sagaInputTypes = [
 
 type Missing = Exclude<SagaInputType, (typeof sagaInputTypes)[number]>;
 const _everyInputListed: Missing extends never ? true : Missing = true;
-
-/**
- * What the machine sees: the input and the instant it is decided at (time comes from outside). A
- * Date, formatted only by the few transitions that record it: formatting costs more than most
- * transitions' own logic.
- */
-export type SagaMachineEvent = SagaInput & Readonly<{ at: Date }>;

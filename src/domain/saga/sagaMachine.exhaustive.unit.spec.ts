@@ -1,12 +1,13 @@
 import { fulfillmentSaga } from './fulfillmentSaga';
 import type { SagaContext } from './sagaContext';
-import { decide, sagaMachineOf, startSaga, type Decision } from './sagaDecider';
+import { decide, startSaga, type Decision } from './sagaDecider';
 import type { SagaDefinition } from './sagaDefinition';
 import { sagaInputTypes, type SagaInput } from './sagaInput';
+import { sagaMachineOf } from './sagaRuntime';
 import { sagaStates, type SagaState } from './sagaVocabulary';
 import { compensationDone, everyInput, inputs, orderId, sagaId, typesOf } from './testing/sagaInputs';
 import { optionalStepSaga } from './testing/optionalStepSaga';
-import { now, roundTrip } from './testing/sagaSpecification';
+import { keyOf as sagaKey, now, roundTrip } from './testing/sagaSpecification';
 
 /**
  * Every reachable state × every input. Reachable states are found by a breadth-first search over
@@ -34,7 +35,7 @@ function explore(definition: SagaDefinition) {
   const pairs: Pair[] = [];
   for (let node = queue.shift(); node; node = queue.shift()) {
     for (const input of everySagaInput) {
-      const decision = decide(definition, roundTrip(node.decision.snapshot), input, { now });
+      const decision = decide(definition, roundTrip(definition, node.decision.saga), input, { now });
       pairs.push({ from: node, input, decision });
       const key = keyOf(decision);
       if (seen.has(key) || isTimeout(input)) continue;
@@ -47,7 +48,7 @@ function explore(definition: SagaDefinition) {
   return { nodes: [...seen.values()], pairs };
 }
 
-const keyOf = (decision: Decision) => JSON.stringify(decision.snapshot);
+const keyOf = (decision: Decision) => sagaKey(decision.saga);
 const label = (input: SagaInput) =>
   'compensation' in input.data ? `${input.type}(${input.data.compensation})` : input.type;
 const isPending = (state: SagaState) => state.startsWith('PENDING_');
@@ -57,7 +58,7 @@ function checkPair(definition: SagaDefinition, { from, input, decision }: Pair) 
   const before = from.decision;
   const where = `${before.state} after [${from.path.join(', ')}] on ${label(input)}`;
   const fail = (problem: string) => {
-    throw new Error(`${problem}\n  at: ${where}\n  decision: ${JSON.stringify({ ...decision, snapshot: undefined })}`);
+    throw new Error(`${problem}\n  at: ${where}\n  decision: ${JSON.stringify({ ...decision, saga: undefined })}`);
   };
   if (!sagaStates.includes(decision.state)) fail(`unknown state ${decision.state}`);
 
@@ -77,15 +78,18 @@ function checkPair(definition: SagaDefinition, { from, input, decision }: Pair) 
     const stateChanged = decision.events.find((event) => event.type === 'SagaStateChanged');
     if (!stateChanged || stateChanged.data.to !== decision.state)
       fail('changed without a SagaStateChanged to the new state');
-    if (JSON.stringify(stateChanged!.data.snapshot) !== JSON.stringify(decision.snapshot.snapshot)) {
-      fail('SagaStateChanged does not carry the persisted snapshot');
+    if (
+      stateChanged!.data.currentStep !== decision.currentStep ||
+      JSON.stringify(stateChanged!.data.compensationStack) !== JSON.stringify(decision.compensationStack)
+    ) {
+      fail('SagaStateChanged does not record the step and stack the saga is left with');
     }
   }
 
   checkIntents(definition, decision, fail);
 
   // A duplicate of the last input changes nothing.
-  const again = decide(definition, roundTrip(decision.snapshot), input, { now });
+  const again = decide(definition, roundTrip(definition, decision.saga), input, { now });
   if (again.events.length > 0 || again.intents.length > 0 || keyOf(again) !== keyOf(decision)) {
     fail(
       `a duplicate changed the saga: ${JSON.stringify({ events: again.events.map((e) => e.type), intents: again.intents })}`,
@@ -112,17 +116,13 @@ function checkStack(definition: SagaDefinition, context: SagaContext, fail: (pro
 function checkIntents(definition: SagaDefinition, decision: Decision, fail: (problem: string) => void) {
   const { context, state, intents } = decision;
   const runSteps = intents.filter((intent) => intent.type === 'runStep');
-  const deadlines = intents.filter((intent) => intent.type === 'scheduleDeadline');
   const compensations = intents.filter((intent) => intent.type === 'runCompensation');
   if (runSteps.length > 1 || compensations.length > 1) fail('more than one job of a kind at once');
   for (const intent of runSteps) {
     const step = definition.steps.find((candidate) => candidate.name === intent.step)!;
     if (state !== step.state || context.awaitingStep !== step.name) fail(`runStep ${step.name} while ${state}`);
-    if (!deadlines.some((deadline) => deadline.step === step.name && deadline.delayMs === step.deadlineMs)) {
-      fail(`${step.name} runs without its deadline`);
-    }
+    if (intent.deadlineMs !== step.deadlineMs) fail(`${step.name} runs without its deadline`);
   }
-  if (deadlines.length !== runSteps.length) fail('a deadline without its step');
   for (const intent of compensations) {
     const running = context.runningCompensation;
     if (running?.compensation !== intent.compensation || running.round !== intent.round)
@@ -167,7 +167,7 @@ function settle(definition: SagaDefinition, start: Decision): Decision {
         ? compensationDone[runningCompensation.compensation]()
         : undefined;
     if (!input) return decision;
-    decision = decide(definition, roundTrip(decision.snapshot), input, { now });
+    decision = decide(definition, roundTrip(definition, decision.saga), input, { now });
   }
   throw new Error(`saga does not settle: ${JSON.stringify(decision.context)}`);
 }
@@ -205,6 +205,39 @@ describe.each([
     }
   });
 });
+
+/**
+ * Stored sagas are replayed through the machine (sagaHistory.ts), so the machine must go on deciding
+ * every input as it did when the saga was stored, or the machine version must be bumped. This
+ * fingerprint of every (state, input) → (state, intents, events) pair of the fulfillment saga
+ * catches a change of behaviour that forgot the bump. Version 1's decisions, as recorded when the
+ * engine moved from a guard-classified graph to signals (sagaSignals.ts), compared pair by pair.
+ */
+const decisionsOfMachineVersion: Record<number, string> = {
+  1: '41223 pairs, fnv1a 2ae8239c',
+};
+
+it('decides every input of every reachable state as its machine version always has', () => {
+  const { pairs } = explore(fulfillment);
+  const lines = pairs.map(({ from, input, decision }) =>
+    JSON.stringify([
+      keyOf(from.decision),
+      input,
+      keyOf(decision),
+      decision.intents,
+      decision.events.map((event) => event.type),
+    ]),
+  );
+  const fingerprint = `${lines.length} pairs, fnv1a ${fnv1a(lines.sort().join('\n'))}`;
+  expect(fingerprint).toBe(decisionsOfMachineVersion[fulfillment.machineVersion]);
+});
+
+/** 32-bit FNV-1a: enough to notice a change (the domain imports nothing, not even node:crypto). */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let at = 0; at < text.length; at++) hash = Math.imul(hash ^ text.charCodeAt(at), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
+}
 
 it('the fulfillment machine has exactly the SPEC states', () => {
   expect(Object.keys(sagaMachineOf(fulfillment).states).sort()).toEqual([...sagaStates].sort());

@@ -1,46 +1,36 @@
-import { and, assign, setup } from 'xstate';
+import { assign, setup } from 'xstate';
+import { indexSaga, initialContext, type SagaContext, type SagaStartInput } from './sagaContext';
+import type { SagaDefinition, SagaStepDefinition } from './sagaDefinition';
 import {
-  absorbInput,
   canCompensateInBackground,
-  classifyInput,
-  indexSaga,
-  initialContext,
+  record,
   startTopCompensation,
   unwindingCanContinue,
   unwindingIsOver,
-  withReviewReturn,
-  type ReviewReturn,
-  type SagaContext,
-  type SagaIndex,
-  type SagaStartInput,
-} from './sagaContext';
-import type { SagaDefinition, SagaStepDefinition } from './sagaDefinition';
-import type { SagaMachineEvent } from './sagaInput';
+  type SagaSignal,
+  type SagaSignalType,
+} from './sagaSignals';
+import type { ReviewReturn } from './sagaContext';
 import type { ForwardStepName } from './sagaVocabulary';
 
 /**
- * The saga as an XState v5 machine generated from its definition. Top-level states are exactly the
- * SPEC's; the graph names guards and actions only. It is driven with the pure transition
- * (pureTransition.ts): actions come back as data and are never run here. `runStep`,
- * `scheduleDeadline` and `runCompensation` are the intents; the `record…` actions are assigns, one
- * per transition at most (each assign makes xstate copy the snapshot, ~1 µs).
+ * The saga as an XState v5 machine generated from its definition: where each signal leads from
+ * each state. Top-level states are exactly the SPEC's. What a signal means and what it changes are
+ * decided elsewhere, once (sagaSignals.ts); the graph names guards and actions only.
  *
- * No `invoke` and no `after`: invocations restart and delayed transitions are lost when a snapshot
- * is restored. Deadlines are durable delayed jobs whose expiry arrives as an ordinary failure.
- * COMPLETED and CANCELLED are not `final`: a late success must still be compensated there.
+ * Driven with xstate's pure `transition()`: `runStep` and `runCompensation` are intents, returned as
+ * data and turned into jobs by the reactor, never run here. No `invoke` and no `after`: invocations
+ * restart and delayed transitions are lost when a snapshot is restored; a step's deadline is the
+ * worker's (start-to-close), and its expiry arrives as an ordinary failure.
+ *
+ * Unwinding and background compensation are eventless (`always`) transitions, checked after every
+ * signal: the next compensation starts as soon as nothing is in flight, whichever signal freed the
+ * way. COMPLETED and CANCELLED are not `final`: a late success must still be compensated there.
  */
+export type SagaMachineEvent = SagaSignal & Readonly<{ at: Date }>;
+
 export function createSagaMachine(definition: SagaDefinition) {
   const index = indexSaga(definition);
-  const absorb = absorbingOnce(index);
-  const meaningIs =
-    (...kinds: string[]) =>
-    ({ context, event }: { context: SagaContext; event: SagaMachineEvent }) =>
-      kinds.includes(classifyInput(index, context, event).kind);
-  const after =
-    (test: (context: SagaContext) => boolean) =>
-    ({ context, event }: { context: SagaContext; event: SagaMachineEvent }) =>
-      test(absorb(context, event));
-
   return setup({
     types: {
       context: {} as SagaContext,
@@ -48,218 +38,160 @@ export function createSagaMachine(definition: SagaDefinition) {
       input: {} as SagaStartInput,
     },
     actions: {
-      recordInput: assign(({ context, event }) => absorb(context, event)),
-      recordCompensationFailure: assign(({ context, event }, params: { returnTo: ReviewReturn | 'unchanged' }) =>
-        withReviewReturn(absorb(context, event), params.returnTo),
+      record: assign(({ context, event }, params: { reviewReturnsTo: ReviewReturn | 'unchanged' }) =>
+        record(index, context, event, event.at, params.reviewReturnsTo),
       ),
-      recordInputAndStartStep: assign(({ context, event }, params: { step: ForwardStepName }) => ({
-        ...absorb(context, event),
-        awaitingStep: params.step,
-      })),
-      recordInputAndStartCompensation: assign(({ context, event }) => startTopCompensation(absorb(context, event))),
-      recordInputAndEnd: assign(({ context, event }) => ({
-        ...absorb(context, event),
-        endedAt: event.at.toISOString(),
-      })),
+      awaitStep: assign((_, params: { step: ForwardStepName }) => ({ awaitingStep: params.step })),
+      startTopCompensation: assign(({ context }) => startTopCompensation(context)),
+      markEnded: assign(({ event }) => ({ endedAt: event.at.toISOString() })),
       // Intents: returned by transition(), turned into jobs by the reactor.
       runStep: (_, _params: { step: ForwardStepName }) => {},
-      scheduleDeadline: (_, _params: { step: ForwardStepName }) => {},
       runCompensation: () => {},
     },
     guards: {
-      isAwaitedSuccess: meaningIs('awaitedSuccess'),
-      isLateSuccess: meaningIs('lateSuccess'),
-      isSuccessToCompensate: meaningIs('awaitedSuccess', 'lateSuccess'),
-      isAwaitedFailure: meaningIs('awaitedFailure'),
-      isAwaitedRequiredFailure: ({ context, event }) => {
-        const meaning = classifyInput(index, context, event);
-        return meaning.kind === 'awaitedFailure' && meaning.step.required;
-      },
-      isAwaitedOptionalFailure: ({ context, event }) => {
-        const meaning = classifyInput(index, context, event);
-        return meaning.kind === 'awaitedFailure' && !meaning.step.required;
-      },
-      isRunningCompensationDone: meaningIs('runningCompensationDone'),
-      isRunningCompensationFailure: meaningIs('runningCompensationFailed'),
-      isCancellationRequest: meaningIs('cancellationRequested'),
-      isRetryOfReview: meaningIs('retryOfReview'),
-      isResolution: meaningIs('resolution'),
-      returnsToCompleted: ({ context }) => context.manualReview?.returnTo === 'COMPLETED',
-      unwindingIsOver: after(unwindingIsOver),
-      unwindingCanContinue: after(unwindingCanContinue),
-      canCompensateInBackground: after((context) => canCompensateInBackground(index, context)),
+      failedStepIsRequired: ({ event }) => event.type === 'stepFailed' && event.required,
+      reviewReturnsToCompleted: ({ context }) => context.manualReview?.returnTo === 'COMPLETED',
+      unwindingIsOver: ({ context }) => unwindingIsOver(context),
+      unwindingCanContinue: ({ context }) => unwindingCanContinue(context),
+      canCompensateInBackground: ({ context, event }) =>
+        backgroundTriggers.has(event.type) && canCompensateInBackground(index, context),
     },
   }).createMachine({
     id: definition.name,
-    // The inert actor behind pure transitions (pureTransition.ts builds one per machine) computes an
-    // initial snapshot without input: answer it rather than throw an error nobody reads.
+    // xstate computes an initial snapshot without input when it builds an actor (as its pure
+    // transition() does for every call): answer it rather than throw an error nobody reads.
     context: ({ input }) => initialContext(definition, input ?? unstarted),
     initial: definition.steps[0].state,
-    entry: startingActions(definition.steps[0]),
-    states: buildStates(index),
+    entry: [{ type: 'runStep', params: { step: definition.steps[0].name } }],
+    states: statesOf(definition),
   });
 }
 
 export type SagaMachine = ReturnType<typeof createSagaMachine>;
 
 /**
- * absorbInput, remembering its last answer. Within one transition the `unwinding…` guards and the
- * `recordInput…` that follows them absorb the same event into the same context (xstate hands them
- * the very same objects), up to three times; contexts are immutable, so identity is a safe key.
+ * What can start a compensation outside unwinding: a late success arriving, the compensation
+ * running finishing, an operator's retry sending the saga back to COMPLETED. Not a compensation
+ * failing: that stops everything until an operator has looked.
  */
-function absorbingOnce(index: SagaIndex) {
-  let last: Readonly<{ context: SagaContext; event: SagaMachineEvent; absorbed: SagaContext }> | null = null;
-  return (context: SagaContext, event: SagaMachineEvent): SagaContext => {
-    if (last?.context !== context || last.event !== event) {
-      last = { context, event, absorbed: absorbInput(index, context, event) };
-    }
-    return last.absorbed;
-  };
-}
+const backgroundTriggers: ReadonlySet<SagaSignalType> = new Set([
+  'stepSucceededLate',
+  'compensationDone',
+  'reviewRetried',
+]);
 
 const unstarted: SagaStartInput = { sagaId: '', orderId: '', startedAt: '' };
 
-/** The graph is generated, so its guards are typed loosely here and checked by setup() at runtime. */
-type Guard = string | object;
-type Transition = Readonly<{ guard: Guard; target?: string; actions: readonly unknown[] }>;
-type On = Record<string, Transition[]>;
+/** The generated graph's vocabulary: what setup() above declares. */
+type GuardName =
+  | 'failedStepIsRequired'
+  | 'reviewReturnsToCompleted'
+  | 'unwindingIsOver'
+  | 'unwindingCanContinue'
+  | 'canCompensateInBackground';
+type ActionRef =
+  | 'startTopCompensation'
+  | 'markEnded'
+  | 'runCompensation'
+  | Readonly<{ type: 'record'; params: Readonly<{ reviewReturnsTo: ReviewReturn | 'unchanged' }> }>
+  | Readonly<{ type: 'awaitStep' | 'runStep'; params: Readonly<{ step: ForwardStepName }> }>;
+type Transition = Readonly<{ guard?: GuardName; target?: string; actions: readonly ActionRef[] }>;
+type On = Partial<Record<SagaSignalType, Transition | Transition[]>>;
 
-const startingActions = (step: SagaStepDefinition) =>
-  [
-    { type: 'runStep', params: { step: step.name } },
-    { type: 'scheduleDeadline', params: { step: step.name } },
-  ] as const;
+const recording = (reviewReturnsTo: ReviewReturn | 'unchanged' = 'unchanged'): ActionRef => ({
+  type: 'record',
+  params: { reviewReturnsTo },
+});
+const justRecord: Transition = { actions: [recording()] };
+const toReview = (reviewReturnsTo: ReviewReturn | 'unchanged'): Transition => ({
+  ...(reviewReturnsTo === 'unchanged' ? {} : { target: 'MANUAL_REVIEW' }),
+  actions: [recording(reviewReturnsTo)],
+});
+const end = (target: 'COMPLETED' | 'CANCELLED'): Transition => ({ target, actions: [recording(), 'markEnded'] });
 
-/**
- * After something finished while unwinding: end CANCELLED when nothing is left, run the next
- * compensation when nothing is in flight, otherwise wait for what is.
- */
-const unwind = (guard: string, from: 'COMPENSATING' | 'elsewhere'): Transition[] => {
-  const stay = from === 'COMPENSATING' ? {} : { target: 'COMPENSATING' };
-  return [
-    { guard: and([guard, 'unwindingIsOver']), target: 'CANCELLED', actions: ['recordInputAndEnd'] },
-    {
-      guard: and([guard, 'unwindingCanContinue']),
-      ...stay,
-      actions: ['recordInputAndStartCompensation', 'runCompensation'],
-    },
-    { guard, ...stay, actions: ['recordInput'] },
-  ];
+/** Outside unwinding: the compensation of a late success runs as soon as nothing else does. */
+const compensatesInBackground = {
+  always: [
+    { guard: 'canCompensateInBackground', actions: ['startTopCompensation', 'runCompensation'] },
+  ] satisfies Transition[],
 };
 
-/** Outside unwinding: a late success's compensation runs at once; nothing else moves. */
-const compensateInBackground = (guards: readonly [string, ...string[]], target?: string): Transition[] => [
-  {
-    guard: and([...guards, 'canCompensateInBackground']),
-    ...(target ? { target } : {}),
-    actions: ['recordInputAndStartCompensation', 'runCompensation'],
-  },
-  {
-    guard: guards.length === 1 ? guards[0] : and([...guards]),
-    ...(target ? { target } : {}),
-    actions: ['recordInput'],
-  },
-];
-
-const awaitOperator = (returnTo: ReviewReturn | 'unchanged'): Transition[] => [
-  {
-    guard: 'isRunningCompensationFailure',
-    target: 'MANUAL_REVIEW',
-    actions: [{ type: 'recordCompensationFailure', params: { returnTo } }],
-  },
-];
-
-function buildStates(index: SagaIndex) {
-  const { steps } = index.definition;
-  const successes = steps.map((step) => step.succeededOn);
-  const failures = steps.map((step) => step.failedOn);
-  const compensationDones = [...index.compensationByDone.keys()];
-  const on = (...groups: (readonly [readonly string[], Transition[]])[]): On => {
-    const merged: On = {};
-    for (const [types, transitions] of groups) {
-      for (const type of types) merged[type] = [...(merged[type] ?? []), ...transitions];
-    }
-    return merged;
+function statesOf(definition: SagaDefinition) {
+  const { steps } = definition;
+  const forward = (step: SagaStepDefinition, position: number) => {
+    const next = steps[position + 1];
+    const advance: Transition = next
+      ? {
+          target: next.state,
+          actions: [
+            recording(),
+            { type: 'awaitStep', params: { step: next.name } },
+            { type: 'runStep', params: { step: next.name } },
+          ],
+        }
+      : end('COMPLETED');
+    const on: On = {
+      stepSucceeded: advance,
+      // An optional step's failure is recorded and the saga goes on without it.
+      stepFailed: [{ guard: 'failedStepIsRequired', target: 'COMPENSATING', actions: [recording()] }, advance],
+      // Only an optional step given up earlier can succeed late while the saga goes forward.
+      stepSucceededLate: justRecord,
+      compensationDone: justRecord,
+      compensationFailed: toReview('COMPENSATING'),
+      // The step in flight is waited for in COMPENSATING: its success is compensated first.
+      cancellationRequested: { target: 'COMPENSATING', actions: [recording()] },
+    };
+    return [step.state, { ...compensatesInBackground, on }] as const;
   };
 
-  const forwardStates = Object.fromEntries(
-    steps.map((step, position) => {
-      const next = steps[position + 1];
-      const advance = next
-        ? {
-            target: next.state,
-            actions: [{ type: 'recordInputAndStartStep', params: { step: next.name } }, ...startingActions(next)],
-          }
-        : { target: 'COMPLETED', actions: ['recordInputAndEnd'] };
-      return [
-        step.state,
-        {
-          on: on(
-            [[step.succeededOn], [{ guard: 'isAwaitedSuccess', ...advance }]],
-            [
-              [step.failedOn],
-              [...unwind('isAwaitedRequiredFailure', 'elsewhere'), { guard: 'isAwaitedOptionalFailure', ...advance }],
-            ],
-            // Only an optional step given up earlier can succeed late while the saga goes forward.
-            [successes, compensateInBackground(['isLateSuccess'])],
-            [compensationDones, compensateInBackground(['isRunningCompensationDone'])],
-            [['SagaCompensationFailed'], awaitOperator('COMPENSATING')],
-            [['OrderCancellationRequested'], unwind('isCancellationRequest', 'elsewhere')],
-          ),
-        },
-      ];
-    }),
-  );
-
   return {
-    ...forwardStates,
+    ...Object.fromEntries(steps.map(forward)),
     COMPENSATING: {
-      // A cancel request waits here for the step in flight: its success is compensated first.
-      on: on(
-        [successes, unwind('isSuccessToCompensate', 'COMPENSATING')],
-        [failures, unwind('isAwaitedFailure', 'COMPENSATING')],
-        [compensationDones, unwind('isRunningCompensationDone', 'COMPENSATING')],
-        [['SagaCompensationFailed'], awaitOperator('COMPENSATING')],
-      ),
+      always: [
+        { guard: 'unwindingIsOver', ...end('CANCELLED') },
+        { guard: 'unwindingCanContinue', actions: ['startTopCompensation', 'runCompensation'] },
+      ] satisfies Transition[],
+      on: {
+        stepSucceeded: justRecord,
+        stepSucceededLate: justRecord,
+        stepFailed: justRecord,
+        compensationDone: justRecord,
+        compensationFailed: toReview('COMPENSATING'),
+      } satisfies On,
     },
     MANUAL_REVIEW: {
-      on: on(
-        [
-          successes,
-          [{ guard: 'isAwaitedSuccess', actions: ['recordInput'] }, ...compensateInBackground(['isLateSuccess'])],
+      ...compensatesInBackground,
+      on: {
+        stepSucceeded: justRecord,
+        stepSucceededLate: justRecord,
+        stepFailed: justRecord,
+        compensationDone: justRecord,
+        compensationFailed: toReview('unchanged'),
+        reviewRetried: [
+          { guard: 'reviewReturnsToCompleted', target: 'COMPLETED', actions: [recording()] },
+          { target: 'COMPENSATING', actions: [recording()] },
         ],
-        [failures, [{ guard: 'isAwaitedFailure', actions: ['recordInput'] }]],
-        [compensationDones, compensateInBackground(['isRunningCompensationDone'])],
-        [['SagaCompensationFailed'], [{ ...awaitOperator('unchanged')[0]!, target: undefined }]],
-        [
-          ['SagaRetryRequested'],
-          [
-            ...compensateInBackground(['isRetryOfReview', 'returnsToCompleted'], 'COMPLETED'),
-            ...unwind('isRetryOfReview', 'elsewhere'),
-          ],
+        reviewResolved: [
+          { guard: 'reviewReturnsToCompleted', target: 'COMPLETED', actions: [recording()] },
+          end('CANCELLED'),
         ],
-        [
-          ['SagaResolvedManually'],
-          [
-            { guard: and(['isResolution', 'returnsToCompleted']), target: 'COMPLETED', actions: ['recordInput'] },
-            { guard: 'isResolution', target: 'CANCELLED', actions: ['recordInputAndEnd'] },
-          ],
-        ],
-      ),
+      } satisfies On,
     },
     COMPLETED: {
-      on: on(
-        [successes, compensateInBackground(['isLateSuccess'])],
-        [compensationDones, compensateInBackground(['isRunningCompensationDone'])],
-        [['SagaCompensationFailed'], awaitOperator('COMPLETED')],
-      ),
+      ...compensatesInBackground,
+      on: {
+        stepSucceededLate: justRecord,
+        compensationDone: justRecord,
+        compensationFailed: toReview('COMPLETED'),
+      } satisfies On,
     },
     CANCELLED: {
-      on: on(
-        [successes, compensateInBackground(['isLateSuccess'])],
-        [compensationDones, compensateInBackground(['isRunningCompensationDone'])],
-        [['SagaCompensationFailed'], awaitOperator('COMPENSATING')],
-      ),
+      ...compensatesInBackground,
+      on: {
+        stepSucceededLate: justRecord,
+        compensationDone: justRecord,
+        compensationFailed: toReview('COMPENSATING'),
+      } satisfies On,
     },
   };
 }

@@ -26,6 +26,7 @@ import { knexSagaProjectionStorage, loadProjectionCheckpoint } from '../readMode
 import { knexSagaReadModel } from '../readModel/knexSagaReadModel';
 import { liveSagasTable } from '../readModel/sagaSummaryRows';
 import { loadOrCreateApiTokens } from './apiTokens';
+import { fulfillmentSaga, type SagaDefinition } from '../../domain/saga';
 
 /**
  * The composition root: every adapter built once from the configuration, and the roles
@@ -43,6 +44,8 @@ export type Service = Readonly<{
   checkpoints: CheckpointStore;
   jobQueue: JobQueue;
   participants: Participants;
+  /** The fulfillment saga, with the deadlines and retry policy of the configuration. */
+  sagaDefinition: SagaDefinition;
   idempotencyStore: IdempotencyStore;
   commands: CommandDependencies;
   queries: QueryDependencies;
@@ -87,7 +90,8 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
   const participants = createParticipants({ db: serviceDb, config, clock });
   const idempotencyStore = knexIdempotencyStore(serviceDb, clock);
   const readModel = knexSagaReadModel(serviceDb);
-  const commands = { eventStore, clock };
+  const sagaDefinition = fulfillmentSaga({ stepDeadlinesMs: config.stepDeadlinesMs, retry: config.retry });
+  const commands = { eventStore, clock, definition: sagaDefinition };
   const queries = { eventStore, readModel };
 
   const headPosition = () => eventStore.headPosition();
@@ -123,6 +127,7 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
     checkpoints,
     jobQueue,
     participants,
+    sagaDefinition,
     idempotencyStore,
     commands,
     queries,

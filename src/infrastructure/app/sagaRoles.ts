@@ -1,11 +1,10 @@
-import type { QueueWorker } from '../../application/ports/jobQueue';
-import type { JobMetrics } from '../../application/saga/jobDependencies';
+import type { CheckpointStore } from '../../application/ports/checkpointStore';
+import type { JobHandlers, QueueWorker } from '../../application/ports/jobQueue';
+import type { JobMetrics, SagaParticipants } from '../../application/saga/jobDependencies';
 import { createJobHandlers } from '../../application/saga/jobWorkers';
-import type { SagaReactorMetrics } from '../../application/saga/sagaReactor';
-import { startSagaReactor } from '../../application/saga/sagaReactorSubscription';
-import type { CatchUpSubscription } from '../../application/subscriptions';
-import { fulfillmentSaga, type SagaDefinition } from '../../domain/saga';
-import type { Config } from '../config/config';
+import type { SagaReactor, SagaReactorMetrics } from '../../application/saga/sagaReactor';
+import { startSagaReactor, type RunningSagaReactor } from '../../application/saga/sagaReactorSubscription';
+import type { BatchConsumer } from '../../application/subscriptions';
 import type { FulfillmentMetrics } from '../observability/metrics';
 import type { Service } from './buildService';
 
@@ -13,34 +12,48 @@ import type { Service } from './buildService';
  * The saga's two roles on a built service: `reactor` (follows the event log, decides, enqueues)
  * and `worker` (runs the jobs against the participants). Each registers its own shutdown, so
  * closing the service stops the reactor after its current batch and lets the worker finish (or
- * hand back) the jobs it holds.
+ * hand back) the jobs it holds. The options are for tests, which run the real wiring with an edge
+ * replaced: a participant that fails on cue, a delivery that repeats everything.
  */
-export const sagaDefinitionOf = (config: Pick<Config, 'stepDeadlinesMs' | 'retry'>): SagaDefinition =>
-  fulfillmentSaga({ stepDeadlinesMs: config.stepDeadlinesMs, retry: config.retry });
+export type ReactorRoleOptions = Readonly<{
+  idleWaitMs?: number;
+  consumer?: (newReactor: () => SagaReactor, checkpoints: CheckpointStore) => BatchConsumer;
+}>;
 
-export function startReactorRole(service: Service): CatchUpSubscription {
-  const subscription = startSagaReactor({
+export function startReactorRole(service: Service, options: ReactorRoleOptions = {}): RunningSagaReactor {
+  const running = startSagaReactor({
     eventStore: service.eventStore,
     checkpoints: service.checkpoints,
     jobQueue: service.jobQueue,
-    definition: sagaDefinitionOf(service.config),
+    definition: service.sagaDefinition,
     clock: service.clock,
     logger: service.logger,
     metrics: reactorMetrics(service.metrics),
+    idleWaitMs: options.idleWaitMs,
+    consumer: options.consumer,
   });
-  service.onClose(() => subscription.stop());
-  return subscription;
+  service.onClose(() => running.subscription.stop());
+  return running;
 }
 
-export async function startWorkerRole(service: Service): Promise<QueueWorker> {
+export type WorkerRoleOptions = Readonly<{
+  participants?: SagaParticipants;
+  handlers?: (handlers: JobHandlers) => JobHandlers;
+  concurrency?: number;
+}>;
+
+export async function startWorkerRole(service: Service, options: WorkerRoleOptions = {}): Promise<QueueWorker> {
   const handlers = createJobHandlers({
     eventStore: service.eventStore,
-    participants: service.participants,
+    definition: service.sagaDefinition,
+    participants: options.participants ?? service.participants,
     clock: service.clock,
     logger: service.logger,
     metrics: jobMetrics(service.metrics),
   });
-  const worker = await service.jobQueue.startWorker(handlers, { concurrency: service.config.workerConcurrency });
+  const worker = await service.jobQueue.startWorker(options.handlers?.(handlers) ?? handlers, {
+    concurrency: options.concurrency ?? service.config.workerConcurrency,
+  });
   service.onClose(() => worker.close());
   return worker;
 }
@@ -52,6 +65,7 @@ const reactorMetrics = (metrics: FulfillmentMetrics): SagaReactorMetrics => ({
     if (state === 'CANCELLED') metrics.sagasCompensated.inc({ reason: 'unwound' });
     if (state === 'MANUAL_REVIEW') metrics.sagasInManualReview.inc();
   },
+  sagaStopped: () => metrics.sagasStopped.inc(),
 });
 
 const jobMetrics = (metrics: FulfillmentMetrics): JobMetrics => ({

@@ -4,7 +4,8 @@ import { orderIdOf } from '../../application/commands/orderIds';
 import { streamName } from '../../domain/events';
 import {
   allEvents,
-  recordCompensationFailed,
+  reports,
+  sagaDriver,
   recordSagaState,
   startTestService,
   testTokens,
@@ -137,17 +138,17 @@ describe.each(['sqlite', 'mysql'] as const)('HTTP API on %s', (kind) => {
     const orderEvents = await harness.service.eventStore.readStream(streamName.order(placed.orderId));
     expect(orderEvents.map((event) => event.type)).toEqual(['OrderCreated', 'OrderCancellationRequested']);
 
-    await recordSagaState(harness.service.eventStore, placed, {
-      from: 'COMPENSATING',
-      to: 'CANCELLED',
-      currentStep: null,
-      compensationStack: [],
-    });
-    const again = await request(app).post(`/orders/${placed.orderId}/cancel`).set('Authorization', client);
+    const completed = await placeOrder();
+    await sagaDriver(harness.service).report(
+      reports.prescriptionCreated(completed),
+      reports.inventoryReserved(completed),
+      reports.shipmentInitiated(completed),
+    );
+    const again = await request(app).post(`/orders/${completed.orderId}/cancel`).set('Authorization', client);
     expect(again.status).toBe(409);
     expect(again.body.error).toMatchObject({
       code: 'ORDER_ALREADY_FINAL',
-      saga: { sagaId: placed.sagaId, state: 'CANCELLED' },
+      saga: { sagaId: completed.sagaId, state: 'COMPLETED' },
     });
   });
 
@@ -160,20 +161,20 @@ describe.each(['sqlite', 'mysql'] as const)('HTTP API on %s', (kind) => {
     expect(tooEarly.status).toBe(409);
     expect(tooEarly.body.error).toMatchObject({ code: 'SAGA_STATE_CONFLICT', saga: { state: 'PENDING_PRESCRIPTION' } });
 
-    await recordCompensationFailed(harness.service.eventStore, placed, 'CancelPrescription', 1);
-    await recordSagaState(harness.service.eventStore, placed, {
-      from: 'COMPENSATING',
-      to: 'MANUAL_REVIEW',
-      currentStep: null,
-      compensationStack: ['CancelOrder', 'CancelPrescription'],
-    });
+    // Prescription created, reservation rejected, then CancelPrescription fails for good.
+    const driver = sagaDriver(harness.service);
+    await driver.report(
+      reports.prescriptionCreated(placed),
+      reports.inventoryReservationFailed(placed),
+      reports.compensationFailed(placed, 'CancelPrescription', 0),
+    );
     const retry = await request(app).post(`/sagas/${placed.sagaId}/retry`).set('Authorization', operator);
     expect(retry.status).toBe(202);
     expect(retry.body).toMatchObject({ sagaId: placed.sagaId, compensation: 'CancelPrescription' });
     const sagaEvents = await harness.service.eventStore.readStream(streamName.saga(placed.sagaId));
     expect(sagaEvents.at(-1)).toMatchObject({
       type: 'SagaRetryRequested',
-      data: { compensation: 'CancelPrescription', round: 1 },
+      data: { compensation: 'CancelPrescription', round: 0 },
     });
     // The reactor has not acted on the retry yet: a second operator action waits.
     const resolveTooSoon = await request(app)
@@ -182,12 +183,8 @@ describe.each(['sqlite', 'mysql'] as const)('HTTP API on %s', (kind) => {
       .send({ note: 'done by hand' });
     expect(resolveTooSoon.status).toBe(409);
 
-    await recordSagaState(harness.service.eventStore, placed, {
-      from: 'COMPENSATING',
-      to: 'MANUAL_REVIEW',
-      currentStep: null,
-      compensationStack: ['CancelOrder', 'CancelPrescription'],
-    });
+    // The reactor retries (round 1), and CancelPrescription fails again: back to MANUAL_REVIEW.
+    await driver.report(reports.compensationFailed(placed, 'CancelPrescription', 1));
     const noNote = await request(app).post(`/sagas/${placed.sagaId}/resolve`).set('Authorization', operator).send({});
     expect(noNote.status).toBe(400);
     const resolve = await request(app)
@@ -227,8 +224,11 @@ describe.each(['sqlite', 'mysql'] as const)('HTTP API on %s', (kind) => {
     expect(new Set(pages).size).toBe(pages.length);
 
     const completed = await request(app).get('/sagas?state=COMPLETED').set('Authorization', client);
-    expect(completed.body.items.map((item: { sagaId: string }) => item.sagaId)).toEqual([placed[0]!.sagaId]);
-    expect(completed.body.items[0].completedAt).not.toBeNull();
+    const completedIds = completed.body.items.map((item: { sagaId: string }) => item.sagaId);
+    expect(completedIds).toContain(placed[0]!.sagaId);
+    expect(completedIds).not.toEqual(expect.arrayContaining([placed[1]!.sagaId]));
+    expect(completedIds).not.toEqual(expect.arrayContaining([placed[2]!.sagaId]));
+    expect(completed.body.items.every((item: { completedAt: string | null }) => item.completedAt !== null)).toBe(true);
 
     const stats = await request(app).get('/sagas/stats').set('Authorization', client);
     expect(stats.status).toBe(200);

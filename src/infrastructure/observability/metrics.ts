@@ -35,6 +35,11 @@ export function createMetrics(options: Readonly<{ defaultMetrics?: boolean }> = 
       help: 'Sagas sent to MANUAL_REVIEW (a compensation failed after its retries)',
       registers,
     }),
+    sagasStopped: new Counter({
+      name: 'fulfillment_sagas_stopped_total',
+      help: 'Sagas the reactor stopped because their stored form cannot be restored (see /readyz details)',
+      registers,
+    }),
     stepDuration: new Histogram({
       name: 'fulfillment_step_duration_seconds',
       help: 'Forward step job duration by step and outcome',

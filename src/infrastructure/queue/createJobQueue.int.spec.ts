@@ -1,3 +1,4 @@
+import { sampleStepJob } from '../../testing/sampleJobs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ describe('createJobQueue', () => {
     const queue = createJobQueue(config);
     try {
       expect(queue).toBeInstanceOf(SqliteJobQueue);
-      await queue.enqueue({ kind: 'step', name: 'CreatePrescription', sagaId: 's', orderId: 'o', causationId: 'e' });
+      await queue.enqueue(sampleStepJob({ sagaId: 's', orderId: 'o', causationId: 'e' }));
       expect((await queue.depth()).waiting).toBe(1);
     } finally {
       await queue.close();

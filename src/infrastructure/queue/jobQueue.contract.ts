@@ -1,3 +1,4 @@
+import { sampleStepJob } from '../../testing/sampleJobs';
 import {
   jobIdOf,
   NonRetryableJobError,
@@ -21,13 +22,13 @@ export type JobQueueFixture = Readonly<{
 const fastRetry = { attempts: 5, backoffMs: 15 };
 
 let sequence = 0;
-const stepJob = (label: string): FulfillmentJob => ({
-  kind: 'step',
-  name: 'ReserveInventory',
-  sagaId: `saga-${label}-${process.pid}-${++sequence}`,
-  orderId: `order-${sequence}`,
-  causationId: `event-${sequence}`,
-});
+const stepJob = (label: string): FulfillmentJob =>
+  sampleStepJob({
+    name: 'ReserveInventory',
+    sagaId: `saga-${label}-${process.pid}-${++sequence}`,
+    orderId: `order-${sequence}`,
+    causationId: `event-${sequence}`,
+  });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,3 +1,4 @@
+import { sampleStepJob } from '../../testing/sampleJobs';
 import Database from 'better-sqlite3';
 import { configureSqliteConnection, sqliteFilename } from '../database/knexClient';
 import { createSqliteTestDatabase } from '../../testing/testServices';
@@ -23,7 +24,7 @@ describe('SQLite job queue', () => {
     const filename = sqliteFilename(database.url);
     const connection = new Database(filename);
     configureSqliteConnection(connection);
-    const job = { kind: 'step', name: 'InitiateShipment', sagaId: 's1', orderId: 'o1', causationId: 'e1' } as const;
+    const job = sampleStepJob({ name: 'InitiateShipment', sagaId: 's1', orderId: 'o1', causationId: 'e1' });
     try {
       // A claim by a process that then vanished: the job is active with a lease that has run out.
       const dead = new SqliteJobQueue(connection, { retry });

@@ -1,7 +1,6 @@
 import { v4 as uuidv4 } from 'uuid';
 import { currentSchemaVersion } from '../../application/eventCatalog';
 import { placeOrder } from '../../application/commands/placeOrder';
-import { requestCancellation } from '../../application/commands/requestCancellation';
 import { orderFulfillmentSagasProjection } from '../../application/projections/orderFulfillmentSagasProjection';
 import { projectionConsumer } from '../../application/projections/projection';
 import type { EventStore } from '../../application/ports/eventStore';
@@ -38,7 +37,7 @@ async function append(
 /** A few sagas through different paths: completed, failed and cancelled, cancelled by request, pending. */
 async function writeHistories(harness: TestService, count: number) {
   const { eventStore } = harness.service;
-  const commands = { eventStore, clock: { now: () => new Date('2024-05-01T10:00:00.000Z') } };
+  const commands = { ...harness.service.commands, clock: { now: () => new Date('2024-05-01T10:00:00.000Z') } };
   for (let i = 0; i < count; i++) {
     const saga = await placeOrder(commands, validOrder(), origin);
     const at = (seconds: number) => new Date(Date.UTC(2024, 4, 1, 10, 0, seconds)).toISOString();
@@ -50,7 +49,9 @@ async function writeHistories(harness: TestService, count: number) {
     );
     if (i % 4 === 3) continue;
     if (i % 4 === 2) {
-      await requestCancellation(commands, { orderId: saga.orderId }, origin);
+      // Stands in for the customer: this saga is driven by hand, not by the reactor the command would ask.
+      const cancellation = { type: 'OrderCancellationRequested', data: { ...saga, reason: null } } as const;
+      await append(eventStore, streamName.order(saga.orderId), cancellation, saga.sagaId, at(2));
       await recordSagaState(
         eventStore,
         saga,
@@ -173,11 +174,7 @@ describe.each(['sqlite', 'mysql'] as const)('order_fulfillment_sagas projection 
     expect(await harness.service.serviceDb.schema.hasTable(`${liveSagasTable}__rebuild`)).toBe(false);
 
     // The live follower keeps going on the swapped-in table.
-    const extra = await placeOrder(
-      { eventStore: harness.service.eventStore, clock: { now: () => new Date() } },
-      validOrder(),
-      origin,
-    );
+    const extra = await placeOrder(harness.service.commands, validOrder(), origin);
     const newHead = (await allEvents(harness.service.eventStore)).at(-1)!.position;
     await subscription.waitForPosition(newHead, 10_000);
     expect(await knexSagaReadModel(harness.service.serviceDb).findBySagaId(extra.sagaId)).toBeDefined();

@@ -57,17 +57,13 @@ export function simulate(definition: SagaDefinition, script: SimulationScript): 
   const answer = (intent: SagaIntent): SagaInput | undefined => {
     switch (intent.type) {
       case 'runStep': {
+        // A try that outlives the step's deadline is reported as a timeout by its worker; its
+        // success, if it comes after all, arrives once everything else has run.
         stepsRun.push(intent.step);
         const behaviour = behaviourOf(intent.step);
-        if (behaviour === 'succeeds after timing out') late.push(outcomeOf[intent.step].succeeds());
-        if (behaviour === 'times out' || behaviour === 'succeeds after timing out') return undefined;
-        return outcomeOf[intent.step][behaviour]();
-      }
-      case 'scheduleDeadline': {
-        // The deadline job fires; the worker reports a timeout only for a step that never answered.
-        const behaviour = behaviourOf(intent.step);
-        const timesOut = behaviour === 'times out' || behaviour === 'succeeds after timing out';
-        return timesOut ? outcomeOf[intent.step]['times out']() : undefined;
+        if (behaviour !== 'succeeds after timing out') return outcomeOf[intent.step][behaviour]();
+        late.push(outcomeOf[intent.step].succeeds());
+        return outcomeOf[intent.step]['times out']();
       }
       case 'runCompensation':
         compensationsRun.push(intent.compensation);
@@ -78,7 +74,7 @@ export function simulate(definition: SagaDefinition, script: SimulationScript): 
   for (let intent = pending.shift(); intent || late.length > 0; intent = pending.shift()) {
     const input = intent ? answer(intent) : late.shift();
     if (!input) continue;
-    decision = decide(definition, roundTrip(decision.snapshot), input, { now });
+    decision = decide(definition, roundTrip(definition, decision.saga), input, { now });
     pending.push(...decision.intents);
   }
   return { final: decision, stepsRun, compensationsRun };

@@ -1,23 +1,31 @@
 import { decide, startSaga, type Decision } from '../sagaDecider';
 import type { SagaDefinition } from '../sagaDefinition';
+import { persistSaga, restoreSaga } from '../sagaHistory';
 import type { SagaInput } from '../sagaInput';
+import type { SagaSnapshot } from '../sagaRuntime';
 import { orderId, sagaId } from './sagaInputs';
 
 /**
  * given(inputs).when(input).then(expected) for the saga, in the manner of Emmett's
- * deciderSpecification. Every step goes through a JSON round trip of the persisted snapshot, as
- * it does between the reactor and the event store.
+ * deciderSpecification. Every step goes through a JSON round trip of the persisted saga, as a
+ * snapshot kept in the event store does.
  */
 export const now = new Date('2025-03-01T09:00:00.000Z');
 
 export function replay(definition: SagaDefinition, history: readonly SagaInput[]): Decision[] {
   const decisions = [startSaga(definition, { sagaId, orderId, now })];
-  for (const input of history)
-    decisions.push(decide(definition, roundTrip(decisions.at(-1)!.snapshot), input, { now }));
+  for (const input of history) {
+    decisions.push(decide(definition, roundTrip(definition, decisions.at(-1)!.saga), input, { now }));
+  }
   return decisions;
 }
 
-export const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+/** The saga as it comes back from storage: persisted, through JSON, restored. */
+export const roundTrip = (definition: SagaDefinition, saga: SagaSnapshot): SagaSnapshot =>
+  restoreSaga(definition, JSON.parse(JSON.stringify(persistSaga(definition, saga))));
+
+/** What identifies a saga's state: its machine state and its memory, as stored. */
+export const keyOf = (saga: SagaSnapshot): string => JSON.stringify([saga.value, saga.context]);
 
 export type Expected = Partial<Pick<Decision, 'state' | 'currentStep' | 'compensationStack' | 'intents'>> &
   Readonly<{ eventTypes?: readonly string[] }>;
@@ -26,7 +34,8 @@ export function sagaSpecification(definition: SagaDefinition) {
   return {
     given: (...history: SagaInput[]) => ({
       when: (input: SagaInput) => {
-        const decision = decide(definition, roundTrip(replay(definition, history).at(-1)!.snapshot), input, { now });
+        const before = roundTrip(definition, replay(definition, history).at(-1)!.saga);
+        const decision = decide(definition, before, input, { now });
         return {
           decision,
           then: (expected: Expected) => {

@@ -3,8 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { v4 as uuidv4 } from 'uuid';
-import type { EventStore, RecordedEvent } from '../../../application/ports/eventStore';
-import { streamName, type SagaStateChanged } from '../../../domain/events';
+import type { EventStore, NewEvent, RecordedEvent } from '../../../application/ports/eventStore';
+import type { JobQueue } from '../../../application/ports/jobQueue';
+import { createSagaReactor } from '../../../application/saga/sagaReactor';
+import type { QueuedJob } from '../../../application/saga/sagaIntentJobs';
+import { streamName, type FulfillmentEvent, type SagaStateChanged } from '../../../domain/events';
 import type { CompensationName, SagaJobName, SagaState } from '../../../domain/saga/sagaVocabulary';
 import { loadConfig } from '../../config/config';
 import { databaseLocations, migrateAll } from '../../database/databases';
@@ -63,10 +66,97 @@ export async function allEvents(eventStore: EventStore): Promise<RecordedEvent[]
   }
 }
 
-/** Stands in for the saga reactor: records a state change on the saga stream. */
+type SagaIds = Readonly<{ sagaId: string; orderId: string }>;
+type Report = Readonly<{ stream: string; event: FulfillmentEvent }>;
+
+/** What the workers would append, for a saga driven by hand in tests of the service surface. */
+export const reports = {
+  prescriptionCreated: (ids: SagaIds): Report => ({
+    stream: streamName.prescription(ids.orderId),
+    event: { type: 'PrescriptionCreated', data: { ...ids, prescriptionId: 'rx-1' } },
+  }),
+  inventoryReserved: (ids: SagaIds): Report => ({
+    stream: streamName.inventoryReservation(ids.orderId),
+    event: {
+      type: 'InventoryReserved',
+      data: { ...ids, reservationId: 'res-1', lines: [{ sku: 'AMOX-500-CAP', quantity: 2 }] },
+    },
+  }),
+  inventoryReservationFailed: (ids: SagaIds): Report => ({
+    stream: streamName.inventoryReservation(ids.orderId),
+    event: {
+      type: 'InventoryReservationFailed',
+      data: { ...ids, code: 'INSUFFICIENT_STOCK', reason: 'not enough stock', shortLines: [], unknownSkus: [] },
+    },
+  }),
+  shipmentInitiated: (ids: SagaIds): Report => ({
+    stream: streamName.shipment(ids.orderId),
+    event: { type: 'ShipmentInitiated', data: { ...ids, shipmentId: 'sh-1', carrier: 'DHL', trackingNumber: 'TRK1' } },
+  }),
+  compensationFailed: (ids: SagaIds, compensation: CompensationName, round = 0): Report => ({
+    stream: streamName.saga(ids.sagaId),
+    event: { type: 'SagaCompensationFailed', data: { ...ids, compensation, round, reason: 'participant down' } },
+  }),
+};
+
+/**
+ * Stands in for the workers, not for the saga: appends what a participant would report, then lets
+ * the real reactor react (its jobs are kept, not run), so the saga's streams hold a real history
+ * that the commands load as the reactor does.
+ */
+export function sagaDriver(service: Service) {
+  const jobs: QueuedJob[] = [];
+  const keepJobs = { enqueueMany: async (queued: readonly QueuedJob[]) => void jobs.push(...queued) } as JobQueue;
+  const reactor = createSagaReactor({
+    eventStore: service.eventStore,
+    jobQueue: keepJobs,
+    definition: service.sagaDefinition,
+    clock: service.clock,
+    logger: silentLogger,
+  });
+  let position = 0;
+  const react = async () => {
+    for (;;) {
+      const batch = await service.eventStore.readAll({ after: position, maxCount: 500 });
+      if (batch.length === 0) return;
+      await reactor.handleBatch(batch);
+      position = batch.at(-1)!.position;
+    }
+  };
+  return {
+    jobs,
+    react,
+    stoppedSagas: () => reactor.stoppedSagas(),
+    /** Appends each report (as its worker would) and lets the reactor react to it, one after the other. */
+    report: async (...reported: Report[]) => {
+      await react();
+      for (const { stream, event } of reported) {
+        await service.eventStore.appendToStream(stream, [withMetadata(event, event.data.sagaId)]);
+        await react();
+      }
+    },
+  };
+}
+
+const withMetadata = (event: FulfillmentEvent, sagaId: string, occurredAt = new Date().toISOString()) =>
+  ({
+    ...event,
+    metadata: {
+      eventId: uuidv4(),
+      correlationId: sagaId,
+      causationId: 'test',
+      occurredAt,
+      schemaVersion: currentSchemaVersion(event.type),
+    },
+  }) as NewEvent;
+
+/**
+ * Stands in for the reactor in tests of the read model alone: records a state change on the saga
+ * stream. Not a saga the reactor or the commands can load: use `sagaDriver` for those.
+ */
 export async function recordSagaState(
   eventStore: EventStore,
-  saga: Readonly<{ sagaId: string; orderId: string }>,
+  saga: SagaIds,
   change: Readonly<{
     from: SagaState | null;
     to: SagaState;
@@ -75,44 +165,8 @@ export async function recordSagaState(
   }>,
   occurredAt = new Date().toISOString(),
 ): Promise<void> {
-  const event: SagaStateChanged = {
-    type: 'SagaStateChanged',
-    data: { ...saga, ...change, machineVersion: 1, snapshot: { value: change.to } },
-  };
-  await eventStore.appendToStream(streamName.saga(saga.sagaId), [
-    {
-      ...event,
-      metadata: {
-        eventId: uuidv4(),
-        correlationId: saga.sagaId,
-        causationId: 'test',
-        occurredAt,
-        schemaVersion: currentSchemaVersion(event.type),
-      },
-    },
-  ]);
-}
-
-/** Stands in for the reactor and workers: a compensation failed after its retries. */
-export async function recordCompensationFailed(
-  eventStore: EventStore,
-  saga: Readonly<{ sagaId: string; orderId: string }>,
-  compensation: CompensationName,
-  round = 0,
-): Promise<void> {
-  await eventStore.appendToStream(streamName.saga(saga.sagaId), [
-    {
-      type: 'SagaCompensationFailed',
-      data: { ...saga, compensation, round, reason: 'participant down' },
-      metadata: {
-        eventId: uuidv4(),
-        correlationId: saga.sagaId,
-        causationId: 'test',
-        occurredAt: new Date().toISOString(),
-        schemaVersion: currentSchemaVersion('SagaCompensationFailed'),
-      },
-    },
-  ]);
+  const event: SagaStateChanged = { type: 'SagaStateChanged', data: { ...saga, ...change } };
+  await eventStore.appendToStream(streamName.saga(saga.sagaId), [withMetadata(event, saga.sagaId, occurredAt)]);
 }
 
 export const validOrder = () => ({
