@@ -1,0 +1,86 @@
+/**
+ * The client side of the end-to-end bench (bench/e2e.bench.ts), over the service's HTTP API only:
+ * seed stock (PUT /inventory/:sku), post orders with a fixed number of requests in flight
+ * (POST /orders, Node's built-in fetch, which keeps connections alive), and follow
+ * GET /sagas/stats until the sagas have completed.
+ */
+
+export const skus = Array.from({ length: 32 }, (_, index) => `E2E-${String(index).padStart(2, '0')}`);
+
+export type Api = Readonly<{ baseUrl: string; clientToken: string; operatorToken: string }>;
+
+async function call(api: Api, method: string, path: string, token: string, body?: unknown) {
+  const response = await fetch(`${api.baseUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** A valid order that completes: two distinct skus of the seeded catalog, a supported country. */
+export function orderBody(index: number): string {
+  return JSON.stringify({
+    patientId: `patient-e2e-${index}`,
+    medications: [
+      { sku: skus[index % skus.length], quantity: 2 },
+      { sku: skus[(index + 1) % skus.length], quantity: 1 },
+    ],
+    shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+  });
+}
+
+export async function seedStock(api: Api): Promise<void> {
+  for (const sku of skus) {
+    const { status, body } = await call(api, 'PUT', `/inventory/${sku}`, api.operatorToken, {
+      name: `E2E ${sku}`,
+      onHand: 100_000_000,
+    });
+    if (status !== 200) throw new Error(`PUT /inventory/${sku} answered ${status}: ${JSON.stringify(body)}`);
+  }
+}
+
+export async function completedCount(api: Api): Promise<number> {
+  const { status, body } = await call(api, 'GET', '/sagas/stats', api.clientToken);
+  if (status !== 200) throw new Error(`GET /sagas/stats answered ${status}: ${JSON.stringify(body)}`);
+  return (body.counts as Record<string, number> | undefined)?.COMPLETED ?? 0;
+}
+
+/** Posts `count` orders, `inFlight` at a time; returns how many were accepted (202) and the other answers. */
+export async function postOrders(
+  api: Api,
+  count: number,
+  inFlight: number,
+  firstIndex = 0,
+): Promise<{ accepted: number; rejected: Record<string, number> }> {
+  let next = 0;
+  let accepted = 0;
+  const rejected: Record<string, number> = {};
+  const sender = async () => {
+    while (next < count) {
+      const index = firstIndex + next++;
+      const status = await fetch(`${api.baseUrl}/orders`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${api.clientToken}`, 'content-type': 'application/json' },
+        body: orderBody(index),
+      }).then(
+        (response) => response.arrayBuffer().then(() => String(response.status)),
+        (error: Error) => error.message,
+      );
+      if (status === '202') accepted++;
+      else rejected[status] = (rejected[status] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, sender));
+  return { accepted, rejected };
+}
+
+/** Polls the stats every 100 ms until COMPLETED reaches `target`; returns the last count seen. */
+export async function waitCompleted(api: Api, target: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const completed = await completedCount(api);
+    if (completed >= target || Date.now() > deadline) return completed;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

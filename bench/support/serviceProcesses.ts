@@ -1,0 +1,93 @@
+/**
+ * Starting and stopping the service as separate OS processes for the end-to-end bench
+ * (bench/e2e.bench.ts): `node --import tsx <entry> [role]` from the checkout, as `npm start` and
+ * `npm run cli -- <role>` run it, each with the same environment.
+ *
+ * E2E_KEEP=1 lets their stdout/stderr through; otherwise the last few KB are kept and printed when
+ * a process dies early. E2E_PROFILE=<dir> adds `--cpu-prof --cpu-prof-dir=<dir>` (a profile is
+ * written when the process exits on SIGTERM, which the service handles by closing cleanly).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export const root = join(__dirname, '..', '..');
+const keepOutput = process.env.E2E_KEEP === '1';
+
+export type Spawned = Readonly<{ label: string; child: ChildProcess; output: () => string }>;
+
+/** Every process started and not yet exited, for stopping them if the bench itself is interrupted. */
+export const running = new Set<Spawned>();
+
+export function spawnNode(label: string, args: readonly string[], env: Record<string, string>, profileDir?: string) {
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', keepOutput ? 'inherit' : 'pipe', keepOutput ? 'inherit' : 'pipe'],
+  });
+  if (profileDir) console.log(`profile of ${label}: ${profileDir}/CPU.*.${child.pid}.*.cpuprofile`);
+  let tail = '';
+  const spawned: Spawned = { label, child, output: () => tail };
+  running.add(spawned);
+  const keep = (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  child.once('exit', (code, signal) => {
+    running.delete(spawned);
+    if (code !== 0 && signal === null && !keepOutput) console.error(`[${label}] exited ${code}:\n${tail}`);
+  });
+  return spawned;
+}
+
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+/** Runs a one-shot command (e.g. `migrate`) to its end; throws unless it exits 0. */
+export async function runToEnd(label: string, args: readonly string[], env: Record<string, string>): Promise<void> {
+  const { child, output } = spawnNode(label, args, env);
+  await exited(child);
+  if (child.exitCode !== 0) throw new Error(`${label} exited ${child.exitCode ?? child.signalCode}: ${output()}`);
+}
+
+/** SIGTERM, then SIGKILL whatever is still running 5 s later. */
+export async function stopAll(processes: readonly Spawned[]): Promise<void> {
+  await Promise.all(
+    processes.map(async ({ child }) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited(child);
+      clearTimeout(timer);
+    }),
+  );
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls GET /readyz until it answers 200; fails early if a process has died. */
+export async function waitReady(baseUrl: string, processes: readonly Spawned[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const dead = processes.find(({ child }) => child.exitCode !== null || child.signalCode !== null);
+    if (dead) throw new Error(`${dead.label} exited before the service was ready: ${dead.output()}`);
+    const status = await fetch(`${baseUrl}/readyz`).then(
+      (response) => response.arrayBuffer().then(() => response.status),
+      () => 0,
+    );
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`${baseUrl}/readyz not ready after ${timeoutMs} ms (last ${status})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
