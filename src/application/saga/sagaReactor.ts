@@ -17,7 +17,7 @@ import type { EventStore, NewEvent, RecordedEvent } from '../ports/eventStore';
 import type { JobQueue } from '../ports/jobQueue';
 import type { Logger } from '../ports/logger';
 import { forEachConcurrently } from './forEachConcurrently';
-import { loadSaga, type LoadedSaga } from './loadSaga';
+import { loadSaga, requestOf, type LoadedSaga } from './loadSaga';
 import { SagaCache } from './sagaCache';
 import { lifecycleEventId } from './sagaEventIds';
 import { jobsForIntents, type QueuedJob } from './sagaIntentJobs';
@@ -87,6 +87,23 @@ export function createSagaReactor(dependencies: SagaReactorDependencies): SagaRe
     if (loaded) cache.set(sagaId, loaded);
     return loaded;
   };
+
+  /**
+   * A saga whose OrderCreated is in the batch is new: nothing to read. Unless the batch is
+   * redelivered, and then its first append says so: the same events again (the store answers as it
+   * did the first time), or a conflict, and the saga is loaded.
+   */
+  const newSaga = (start: Extract<SagaRoute, { kind: 'start' }>): LoadedSaga => ({
+    sagaId: start.sagaId,
+    orderId: start.orderId,
+    order: requestOf(start.event),
+    orderRevision: start.event.revision,
+    saga: undefined,
+    revision: 'no_stream',
+    handledInputs: new Set(),
+    unhandledInputs: [],
+    inputsSinceSnapshot: 0,
+  });
 
   /** Decides a saga's new inputs of the batch, in order, in memory: what to append and what to run. */
   const decideAll = (saga: LoadedSaga, routes: readonly SagaRoute[]): Reaction => {
@@ -240,9 +257,11 @@ export function createSagaReactor(dependencies: SagaReactorDependencies): SagaRe
         if (routes) routes.push(route);
         else routesBySaga.set(route.sagaId, [route]);
       }
-      const missing = [...routesBySaga.keys()].filter((sagaId) => !cache.get(sagaId) && !stopped.has(sagaId));
-      await forEachConcurrently(missing, dependencies.loadConcurrency ?? 16, async (sagaId) => {
-        await load(sagaId).catch(() => undefined); // an unrestorable saga stops in reactOrStop
+      const missing = [...routesBySaga].filter(([sagaId]) => !cache.get(sagaId) && !stopped.has(sagaId));
+      await forEachConcurrently(missing, dependencies.loadConcurrency ?? 16, async ([sagaId, routes]) => {
+        const [first] = routes;
+        if (first?.kind === 'start') cache.set(sagaId, newSaga(first));
+        else await load(sagaId).catch(() => undefined); // an unrestorable saga stops in reactOrStop
       });
       // Every cached saga's append starts in this same turn: the store commits them as one group.
       const reactions = await Promise.all([...routesBySaga].map(([sagaId, routes]) => reactOrStop(sagaId, routes)));

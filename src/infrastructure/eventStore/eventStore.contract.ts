@@ -227,6 +227,78 @@ export function describeEventStoreContract(name: string, factory: EventStoreHarn
       });
     });
 
+    describe('appends made at once (a reactor batch, workers reporting together)', () => {
+      // Adapters may commit appends asked for in one turn as one group: each must still answer
+      // as if it had been made alone.
+      it('stores every append of the turn, each with its own revisions and position', async () => {
+        const streams = [newStream(), newStream(), newStream(), newStream()];
+        await store.appendToStream(streams[3]!, sampleSagaEvents(2), { expectedRevision: 'no_stream' });
+        const before = await currentPosition(store);
+
+        const results = await Promise.all([
+          store.appendToStream(streams[0]!, sampleSagaEvents(1), { expectedRevision: 'no_stream' }),
+          store.appendToStream(streams[1]!, sampleSagaEvents(3), { expectedRevision: 'no_stream' }),
+          store.appendToStream(streams[2]!, sampleSagaEvents(2), { expectedRevision: 'no_stream' }),
+          store.appendToStream(streams[3]!, sampleSagaEvents(2), { expectedRevision: 1 }),
+        ]);
+
+        expect(results.map((result) => result.nextExpectedRevision)).toEqual([0, 2, 1, 3]);
+        for (const [index, stream] of streams.entries()) {
+          const read = await store.readStream(stream);
+          expect(results[index]!.lastPosition).toBe(read.at(-1)!.position);
+        }
+        const all = (await readAllAfter(store, before, 100)).filter((event) => streams.includes(event.stream));
+        expect(all).toHaveLength(8);
+      });
+
+      it('fails only the append whose expected revision is wrong; the others of the turn are stored', async () => {
+        const [taken, beyond, fine] = [newStream(), newStream(), newStream()];
+        await store.appendToStream(taken, sampleSagaEvents(1), { expectedRevision: 'no_stream' });
+        await store.appendToStream(beyond, sampleSagaEvents(1), { expectedRevision: 'no_stream' });
+
+        const settled = await Promise.allSettled([
+          store.appendToStream(taken, sampleSagaEvents(1), { expectedRevision: 'no_stream' }),
+          store.appendToStream(beyond, sampleSagaEvents(1), { expectedRevision: 5 }),
+          store.appendToStream(fine, sampleSagaEvents(2), { expectedRevision: 'no_stream' }),
+        ]);
+
+        expect(settled.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+        expect((settled[0] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+        expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+        expect(await store.readStream(taken)).toHaveLength(1);
+        expect(await store.readStream(beyond)).toHaveLength(1);
+        expect(await store.readStream(fine)).toHaveLength(2);
+      });
+
+      it('answers a repeated append as the first time, beside new appends of the same turn', async () => {
+        const [again, fresh] = [newStream(), newStream()];
+        const events = sampleSagaEvents(2);
+        const first = await store.appendToStream(again, events, { expectedRevision: 'no_stream' });
+
+        const [repeated, stored] = await Promise.all([
+          store.appendToStream(again, events, { expectedRevision: 'no_stream' }),
+          store.appendToStream(fresh, sampleSagaEvents(1), { expectedRevision: 'no_stream' }),
+        ]);
+
+        expect(repeated).toEqual(first);
+        expect(stored.nextExpectedRevision).toBe(0);
+        expect(await store.readStream(again)).toHaveLength(2);
+      });
+
+      it('keeps the order of two appends to one stream made in the same turn', async () => {
+        const stream = newStream();
+        const [a, b] = [sampleSagaEvents(1), sampleSagaEvents(1)];
+
+        const results = await Promise.all([
+          store.appendToStream(stream, a, { expectedRevision: 'no_stream' }),
+          store.appendToStream(stream, b, { expectedRevision: 0 }),
+        ]);
+
+        expect(results.map((result) => result.nextExpectedRevision)).toEqual([0, 1]);
+        expect(idsOf(await store.readStream(stream))).toEqual(idsOf([...a, ...b]));
+      });
+    });
+
     describe('idempotency by event id', () => {
       it('treats an append whose events are all stored already as a no-op with the first result', async () => {
         const stream = newStream();

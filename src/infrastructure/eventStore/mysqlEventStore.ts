@@ -68,6 +68,15 @@ import {
  * without locking. The alternative, serialising appends behind an exclusive lock, would cap
  * appends at one commit at a time.
  *
+ * Group commit. Appends asked for in one turn of the event loop (a reactor batch's sagas, workers
+ * reporting at once, concurrent requests) are sent as ONE multi-row INSERT, each append's first
+ * row guarded as a lone append's is, with a read of each append's last position in the same round
+ * trip: one statement, one commit, one round trip for the group instead of one each. The INSERT is
+ * atomic, so if any append in it conflicts, repeats stored events or breaks its guard, nothing of
+ * the group is stored and each append is then made alone, exactly as if they had come one at a
+ * time: only the one at fault answers with its error. Appends that must read their stream's
+ * revision first (`any`, `stream_exists`) go alone.
+ *
  * Speed. The adapter talks to mysql2 directly rather than through knex. A one-event append is one
  * prepared statement (`pool.execute`) whose insert id is the event's position. A several-event
  * append (one statement, so atomic) is followed in the same round trip by a read of its last
@@ -87,6 +96,14 @@ export type MysqlEventStoreOptions = Readonly<{
 
 type StoredIdRow = Pick<EventRow, 'event_id' | 'stream_id' | 'stream_revision' | 'position'>;
 
+type PendingAppend = Readonly<{
+  stream: string;
+  rows: readonly NewEventRow[];
+  expected: number | 'no_stream';
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}>;
+
 const insertColumns = 'stream_id, stream_revision, event_id, type, schema_version, data, metadata, occurred_at';
 /** One row's values. */
 const rowValues = '?, ?, ?, ?, ?, ?, ?, ?';
@@ -98,6 +115,13 @@ const firstRowSelect = `SELECT ${insertColumns
   .map((column) => `? AS ${column}`)
   .join(', ')}`;
 const selectLastPosition = 'SELECT position FROM events WHERE stream_id = ? AND stream_revision = ?';
+/**
+ * A grouped append's first row when it names a revision: its stream id comes through a read that
+ * takes the shared append lock and finds the stream's event at that revision; without it the id is
+ * NULL, the INSERT fails whole, and the appends of the group are made alone.
+ */
+const guardedStreamId =
+  '(SELECT ? FROM events_append_lock WHERE id = 1 AND EXISTS (SELECT 1 FROM events WHERE stream_id = ? AND stream_revision = ?) LOCK IN SHARE MODE)';
 /** Retries of an `any`/`stream_exists` append that lost a race for the next revision. */
 const maxRevisionRaces = 20;
 
@@ -105,6 +129,7 @@ export class MysqlEventStore implements EventStore {
   private readonly notifier = new AppendNotifier();
   private safeMark = 0;
   private markRefresh: Promise<number> | undefined;
+  private pending: PendingAppend[] = [];
   private closed = false;
 
   constructor(
@@ -133,6 +158,56 @@ export class MysqlEventStore implements EventStore {
     assertExpectedRevision(expected);
     const rows = toNewEventRows(events);
     if (rows.length === 0) return this.appendNothing(stream, expected);
+    if (this.options.holdAppendTransaction || expected === 'any' || expected === 'stream_exists') {
+      return this.appendAlone(stream, rows, expected);
+    }
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => void this.commitPending());
+      this.pending.push({ stream, rows, expected, resolve, reject });
+    });
+  }
+
+  /** Sends the appends asked for since the last group as one INSERT, or alone when that fails. */
+  private async commitPending(): Promise<void> {
+    const group = this.pending;
+    this.pending = [];
+    // One append per stream in a statement: a second one for the same stream follows the first.
+    const first = new Map<string, PendingAppend>();
+    const later: PendingAppend[] = [];
+    for (const append of group) {
+      if (first.has(append.stream)) later.push(append);
+      else first.set(append.stream, append);
+    }
+    const together = [...first.values()];
+    if (together.length > 1) {
+      try {
+        const lastPositions = await this.insertGroup(together);
+        this.notifier.notify(Math.max(...lastPositions));
+        together.forEach((append, index) =>
+          append.resolve({
+            nextExpectedRevision: revisionAfter(append),
+            lastPosition: lastPositions[index]!,
+          }),
+        );
+      } catch {
+        await Promise.all(together.map((append) => this.settleAlone(append)));
+      }
+    } else {
+      await Promise.all(together.map((append) => this.settleAlone(append)));
+    }
+    for (const append of later) await this.settleAlone(append);
+  }
+
+  private settleAlone(append: PendingAppend): Promise<void> {
+    return this.appendAlone(append.stream, append.rows, append.expected).then(append.resolve, append.reject);
+  }
+
+  /** One append on its own: one statement, retried when it loses a race for the next revision. */
+  private async appendAlone(
+    stream: string,
+    rows: readonly NewEventRow[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
     for (let race = 1; ; race++) {
       try {
         const result = await this.insert(stream, rows, await this.revisionToFollow(stream, expected));
@@ -152,6 +227,45 @@ export class MysqlEventStore implements EventStore {
         throw new ConcurrencyError(stream, String(expected), revisionName(await this.streamRevision(stream)));
       }
     }
+  }
+
+  /**
+   * The group's one INSERT and a read of each append's last position, in one round trip. The very
+   * first row takes the shared append lock; each append's first row carries its guard.
+   */
+  private async insertGroup(appends: readonly PendingAppend[]): Promise<number[]> {
+    const tuples: string[] = [];
+    const parameters: (string | number)[] = [];
+    for (const [index, append] of appends.entries()) {
+      const follow = {
+        revision: append.expected === 'no_stream' ? NO_STREAM : append.expected,
+        mustExist: append.expected !== 'no_stream',
+      };
+      append.rows.forEach((row, offset) => {
+        const revision = follow.revision + 1 + offset;
+        const values = [row.eventId, row.type, row.schemaVersion, row.data, row.metadata, row.occurredAt];
+        if (offset > 0) {
+          tuples.push(`(${rowValues})`);
+          parameters.push(append.stream, revision, ...values);
+        } else if (follow.mustExist) {
+          tuples.push(`(${guardedStreamId}, ${rowValues.slice(3)})`);
+          parameters.push(append.stream, append.stream, follow.revision, revision, ...values);
+        } else {
+          tuples.push(`(${index === 0 ? firstRowValues : rowValues})`);
+          parameters.push(append.stream, revision, ...values);
+        }
+      });
+    }
+    const lastRevisions = appends.map(() => '(?, ?)').join(', ');
+    const sql = [
+      `INSERT INTO events (${insertColumns}) VALUES ${tuples.join(', ')}`,
+      `SELECT stream_id, position FROM events WHERE (stream_id, stream_revision) IN (${lastRevisions})`,
+    ].join(';\n');
+    for (const append of appends) parameters.push(append.stream, revisionAfter(append));
+    const [results] = await this.pool.query(sql, parameters);
+    const positions = (results as unknown[])[1] as { stream_id: string; position: number }[];
+    const byStream = new Map(positions.map((row) => [row.stream_id, Number(row.position)]));
+    return appends.map((append) => byStream.get(append.stream)!);
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -319,6 +433,9 @@ export class MysqlEventStore implements EventStore {
 }
 
 type Follow = Readonly<{ revision: number; mustExist: boolean }>;
+
+const revisionAfter = (append: PendingAppend) =>
+  (append.expected === 'no_stream' ? NO_STREAM : append.expected) + append.rows.length;
 type Statement = Readonly<{ sql: string; parameters: (string | number)[] }>;
 
 /** The one INSERT of an append, which takes the shared append lock itself (see the header). */
