@@ -6,6 +6,7 @@ import { seedCatalog } from '../participants/builtin/demoCatalog';
 import { rebuildableProjections, rebuildSagasProjection } from '../readModel/projectionRebuild';
 import { rebuildProgressBar } from './rebuildProgressBar';
 import { startReactorRole, startWorkerRole } from '../app/sagaRoles';
+import { startSagaThread } from '../app/sagaThread';
 
 /**
  * `fulfillment <command>` (SPEC §7): one binary, one subcommand per role or chore. Long-running
@@ -91,13 +92,15 @@ export function createCli(): Command {
 }
 
 /**
- * Every role in one process. The HTTP API starts last, so it closes first on shutdown (closers run
- * last in, first out): no new requests, then the workers, the reactor and the projection.
+ * Every role in one process, on both cores: the HTTP API on the main thread, the projection, the
+ * reactor and the workers in the saga thread (sagaThread.ts). The HTTP API starts last, so it
+ * closes first on shutdown (closers run last in, first out): no new requests, then the saga thread.
  */
 export async function startEveryRole(service: Service): Promise<void> {
-  service.startProjection();
-  startReactorRole(service);
-  await startWorkerRole(service);
+  await startSagaThread(service, (reason) => {
+    service.logger.error({}, `${reason}; exiting so that the service is restarted whole`);
+    process.exit(1);
+  });
   await service.serve();
 }
 

@@ -126,7 +126,7 @@ const guardedStreamId =
 const maxRevisionRaces = 20;
 
 export class MysqlEventStore implements EventStore {
-  private readonly notifier = new AppendNotifier();
+  private readonly notifier: AppendNotifier;
   private safeMark = 0;
   private markRefresh: Promise<number> | undefined;
   private pending: PendingAppend[] = [];
@@ -135,7 +135,11 @@ export class MysqlEventStore implements EventStore {
   constructor(
     readonly pool: Pool,
     private readonly options: MysqlEventStoreOptions = {},
-  ) {}
+    /** Names the database to the followers of other threads (see AppendNotifier). */
+    database?: string,
+  ) {
+    this.notifier = new AppendNotifier(database);
+  }
 
   static open(url: string, options: MysqlEventStoreOptions = {}): MysqlEventStore {
     const pool = createPool({
@@ -146,7 +150,7 @@ export class MysqlEventStore implements EventStore {
       timezone: 'Z',
       connectionLimit: options.connectionLimit ?? 24,
     });
-    return new MysqlEventStore(pool, options);
+    return new MysqlEventStore(pool, options, url);
   }
 
   async appendToStream(

@@ -54,13 +54,14 @@ type AppendOutcome =
   Readonly<{ ok: true; result: AppendResult; stored: boolean }> | Readonly<{ ok: false; error: unknown }>;
 
 export class SqliteEventStore implements EventStore {
-  private readonly notifier = new AppendNotifier();
+  private readonly notifier: AppendNotifier;
   private readonly statements;
   private readonly appendRows;
   private readonly appendGroup;
   private pending: PendingAppend[] = [];
 
   constructor(readonly db: Database.Database) {
+    this.notifier = new AppendNotifier(db.name);
     this.statements = {
       streamHead: db.prepare<[string], { revision: number; position: number }>(
         'SELECT stream_revision AS revision, position FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1',

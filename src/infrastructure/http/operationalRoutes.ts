@@ -33,9 +33,8 @@ export function operationalRoutes(
     res.json({ status: 'ready', checks: Object.fromEntries(results.map(({ check }) => [check, 'ok'])) });
   });
   router.get('/metrics', async (_req, res) => {
-    res
-      .set('Content-Type', dependencies.metrics.registry.contentType)
-      .send(await dependencies.metrics.registry.metrics());
+    const { contentType, text } = await dependencies.metrics.exposition();
+    res.set('Content-Type', contentType).send(text);
   });
   router.get('/openapi.json', (_req, res) => {
     res.json(dependencies.openApiDocument);

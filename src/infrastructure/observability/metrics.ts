@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueDepth } from '../../application/ports/jobQueue';
 
 /**
@@ -15,6 +15,8 @@ export function createMetrics(options: Readonly<{ defaultMetrics?: boolean }> = 
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const sources: { queueDepth?: () => Promise<QueueDepth>; projectionLag?: () => Promise<Record<string, number>> } = {};
+  /** Other registries of this process to expose with this one (the saga thread's). */
+  const others: (() => Promise<object[]>)[] = [];
 
   const metrics = {
     registry,
@@ -99,6 +101,17 @@ export function createMetrics(options: Readonly<{ defaultMetrics?: boolean }> = 
     /** Hands the gauges the functions they read when scraped. */
     bindMetricSources(bound: typeof sources) {
       Object.assign(sources, bound);
+    },
+    /** Adds another registry's metrics (as `getMetricsAsJSON()` gives them) to what /metrics shows. */
+    addRegistry(metricsAsJson: () => Promise<object[]>) {
+      others.push(metricsAsJson);
+    },
+    /** The text /metrics answers with: this registry's metrics, summed with the others'. */
+    async exposition(): Promise<Readonly<{ contentType: string; text: string }>> {
+      if (others.length === 0) return { contentType: registry.contentType, text: await registry.metrics() };
+      const all = await Promise.all([registry.getMetricsAsJSON(), ...others.map((read) => read())]);
+      const merged = AggregatorRegistry.aggregate(all);
+      return { contentType: merged.contentType, text: await merged.metrics() };
     },
   };
   return metrics;
