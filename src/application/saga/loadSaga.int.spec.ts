@@ -224,9 +224,49 @@ describe('loadSaga', () => {
       {
         sagaId: broken.sagaId,
         reason: expect.stringMatching(/saga .* cannot be restored: .*machine version 99/),
-        at: expect.any(String),
+        stoppedAt: expect.any(String),
       },
     ]);
     expect(driver.stoppedSagas()[0]!.reason).toContain(broken.sagaId);
+  });
+
+  it('a stopped saga is kept stopped across restarts, and resumes, its skipped inputs decided, once it can be restored', async () => {
+    const { service } = harness;
+    const placed = await place();
+    await sagaDriver(service).report(reports.prescriptionCreated(placed));
+    // Stopped while PrescriptionCreated... then InventoryReserved arrived: skipped, still unhandled.
+    await service.stoppedSagas.stop({
+      sagaId: placed.sagaId,
+      reason: 'a test stopped it',
+      stoppedAt: new Date().toISOString(),
+    });
+    const reserved = reports.inventoryReserved(placed);
+    const metadata = {
+      eventId: uuidv4(),
+      correlationId: placed.sagaId,
+      causationId: 't',
+      occurredAt: new Date().toISOString(),
+      schemaVersion: 1,
+    };
+    await service.eventStore.appendToStream(reserved.stream, [{ ...reserved.event, metadata } as never]);
+    expect((await load(placed.sagaId))?.unhandledInputs.map((event) => event.type)).toEqual(['InventoryReserved']);
+
+    const enqueued: string[] = [];
+    const restarted = createSagaReactor({
+      eventStore: service.eventStore,
+      jobQueue: {
+        enqueueMany: async (jobs: readonly { job: { name: string } }[]) =>
+          void enqueued.push(...jobs.map(({ job }) => job.name)),
+      } as unknown as JobQueue,
+      definition: service.sagaDefinition,
+      clock: service.clock,
+      logger: silentLogger,
+      stoppedSagas: service.stoppedSagas,
+    });
+    await restarted.handleBatch([]);
+
+    expect((await load(placed.sagaId))?.saga?.value).toBe('PENDING_SHIPMENT');
+    expect(enqueued).toEqual(['InitiateShipment']);
+    await expect(service.stoppedSagas.list()).resolves.toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ import type { Clock } from '../ports/clock';
 import type { EventStore, NewEvent, RecordedEvent } from '../ports/eventStore';
 import type { JobQueue } from '../ports/jobQueue';
 import type { Logger } from '../ports/logger';
+import type { StoppedSaga, StoppedSagaStore } from '../ports/stoppedSagas';
 import { forEachConcurrently } from './forEachConcurrently';
 import { loadSaga, requestOf, type LoadedSaga } from './loadSaga';
 import { SagaCache } from './sagaCache';
@@ -51,6 +52,8 @@ export type SagaReactorDependencies = Readonly<{
   cacheSize?: number;
   /** A snapshot is kept with the SagaStateChanged of every this-many-th input, to bound a replay (default 32). */
   snapshotEvery?: number;
+  /** Where stopped sagas are kept; without it they are kept in memory only. */
+  stoppedSagas?: StoppedSagaStore;
   metrics?: SagaReactorMetrics;
 }>;
 
@@ -60,8 +63,6 @@ export type SagaReactorMetrics = Readonly<{
   sagaReached(state: SagaState): void;
   sagaStopped?(): void;
 }>;
-
-export type StoppedSaga = Readonly<{ sagaId: string; reason: string; at: string }>;
 
 export type SagaReactor = Readonly<{
   handleBatch(events: readonly RecordedEvent[]): Promise<void>;
@@ -239,16 +240,51 @@ export function createSagaReactor(dependencies: SagaReactorDependencies): SagaRe
       return await react(sagaId, routes);
     } catch (error) {
       if (!isUnrestorable(error)) throw error;
-      const reason = `saga ${sagaId} cannot be restored: ${(error as Error).message}`;
-      stopped.set(sagaId, { sagaId, reason, at: clock.now().toISOString() });
+      const saga = {
+        sagaId,
+        reason: `saga ${sagaId} cannot be restored: ${(error as Error).message}`,
+        stoppedAt: clock.now().toISOString(),
+      };
+      stopped.set(sagaId, saga);
+      await dependencies.stoppedSagas?.stop(saga);
       dependencies.metrics?.sagaStopped?.();
-      logger.error({ sagaId, err: error }, `${reason}; its events are skipped until it is fixed`);
+      logger.error(
+        { sagaId, err: error },
+        `${saga.reason}; its inputs wait until a version that can restore it starts`,
+      );
       return [];
     }
   };
 
+  /**
+   * Sagas stopped before this process started: those this version can restore resume, reacting to
+   * the inputs they skipped while stopped; the others stay stopped.
+   */
+  const resumeStopped = async (): Promise<QueuedJob[]> => {
+    const jobs: QueuedJob[] = [];
+    for (const { sagaId } of (await dependencies.stoppedSagas?.list(10_000)) ?? []) {
+      const loaded = await loadSaga(eventStore, definition, sagaId).catch((error: unknown) => {
+        if (!isUnrestorable(error)) throw error;
+        return undefined;
+      });
+      if (!loaded) continue;
+      cache.set(sagaId, loaded);
+      const skipped = loaded.unhandledInputs.flatMap((event) => routeToSaga(event) ?? []);
+      jobs.push(...(await react(sagaId, skipped)));
+      await dependencies.stoppedSagas?.resume(sagaId);
+      logger.info({ sagaId, inputs: skipped.length }, `saga ${sagaId} resumed`);
+    }
+    return jobs;
+  };
+  let resumed: Promise<QueuedJob[]> | undefined;
+
   return {
     handleBatch: async (events) => {
+      if (!resumed) {
+        resumed = resumeStopped();
+        const jobs = await resumed;
+        if (jobs.length > 0) await jobQueue.enqueueMany(jobs);
+      }
       const routesBySaga = new Map<string, SagaRoute[]>();
       for (const event of events) {
         const route = routeToSaga(event);

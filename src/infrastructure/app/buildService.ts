@@ -26,6 +26,8 @@ import { knexSagaProjectionStorage, loadProjectionCheckpoint } from '../readMode
 import { knexSagaReadModel } from '../readModel/knexSagaReadModel';
 import { liveSagasTable } from '../readModel/sagaSummaryRows';
 import { loadOrCreateApiTokens } from './apiTokens';
+import type { StoppedSagaStore } from '../../application/ports/stoppedSagas';
+import { knexStoppedSagaStore } from '../sagaStore/knexStoppedSagaStore';
 import { fulfillmentSaga, type SagaDefinition } from '../../domain/saga';
 
 /**
@@ -44,6 +46,7 @@ export type Service = Readonly<{
   checkpoints: CheckpointStore;
   jobQueue: JobQueue;
   participants: Participants;
+  stoppedSagas: StoppedSagaStore;
   /** The fulfillment saga, with the deadlines and retry policy of the configuration. */
   sagaDefinition: SagaDefinition;
   idempotencyStore: IdempotencyStore;
@@ -101,10 +104,12 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
       (await headPosition()) - (await loadProjectionCheckpoint(serviceDb, orderFulfillmentSagasProjection.name)),
     );
   metrics.bindMetricSources({
+    stoppedSagas: () => stoppedSagas.count(),
     queueDepth: () => jobQueue.depth(),
     projectionLag: async () => ({ [orderFulfillmentSagasProjection.name]: await projectionLag() }),
   });
 
+  const stoppedSagas = knexStoppedSagaStore(serviceDb);
   const readiness = {
     database: async () => void (await serviceDb.raw('SELECT 1')),
     eventStore: async () => void (await eventStore.readAll({ after: 0, maxCount: 1 })),
@@ -113,6 +118,11 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
       const lag = await projectionLag();
       if (lag > maxReadyProjectionLag)
         throw new Error(`the sagas projection is ${lag} events behind (limit ${maxReadyProjectionLag})`);
+    },
+    // A stopped saga does not make the service unready (the others go on); it is shown here.
+    sagas: async () => {
+      const stopped = await stoppedSagas.list(20);
+      return { stopped: stopped.length === 20 ? await stoppedSagas.count() : stopped.length, stoppedSagas: stopped };
     },
   };
 
@@ -127,6 +137,7 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
     checkpoints,
     jobQueue,
     participants,
+    stoppedSagas,
     sagaDefinition,
     idempotencyStore,
     commands,

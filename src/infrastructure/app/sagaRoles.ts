@@ -29,6 +29,7 @@ export function startReactorRole(service: Service, options: ReactorRoleOptions =
     clock: service.clock,
     logger: service.logger,
     metrics: reactorMetrics(service.metrics),
+    stoppedSagas: service.stoppedSagas,
     idleWaitMs: options.idleWaitMs,
     consumer: options.consumer,
   });

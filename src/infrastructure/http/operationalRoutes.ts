@@ -2,8 +2,11 @@ import { Router } from 'express';
 import type { FulfillmentMetrics } from '../observability/metrics';
 import { NotReadyError } from './httpErrors';
 
-/** Named checks `/readyz` runs; each resolves when its dependency is usable and throws otherwise. */
-export type ReadinessChecks = Readonly<Record<string, () => Promise<void>>>;
+/**
+ * Named checks `/readyz` runs; each resolves when its dependency is usable and throws otherwise.
+ * A check may resolve with details to show in place of `ok` (say, sagas stopped by the reactor).
+ */
+export type ReadinessChecks = Readonly<Record<string, () => Promise<void | Readonly<Record<string, unknown>>>>>;
 
 const checkTimeoutMs = 2000;
 
@@ -19,8 +22,8 @@ export function operationalRoutes(
     const results = await Promise.all(
       Object.entries(dependencies.readiness).map(async ([check, run]) => {
         try {
-          await withTimeout(run(), checkTimeoutMs, check);
-          return { check, ok: true as const };
+          const details = await withTimeout(run(), checkTimeoutMs, check);
+          return { check, ok: true as const, details: details ?? 'ok' };
         } catch (error) {
           return { check, ok: false as const, message: (error as Error).message };
         }
@@ -30,7 +33,7 @@ export function operationalRoutes(
       .filter((result) => !result.ok)
       .map(({ check, message }) => ({ check, message: message ?? '' }));
     if (failures.length > 0) throw new NotReadyError(failures);
-    res.json({ status: 'ready', checks: Object.fromEntries(results.map(({ check }) => [check, 'ok'])) });
+    res.json({ status: 'ready', checks: Object.fromEntries(results.map(({ check, details }) => [check, details])) });
   });
   router.get('/metrics', async (_req, res) => {
     const { contentType, text } = await dependencies.metrics.exposition();

@@ -14,7 +14,11 @@ export function createMetrics(options: Readonly<{ defaultMetrics?: boolean }> = 
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  const sources: { queueDepth?: () => Promise<QueueDepth>; projectionLag?: () => Promise<Record<string, number>> } = {};
+  const sources: {
+    queueDepth?: () => Promise<QueueDepth>;
+    projectionLag?: () => Promise<Record<string, number>>;
+    stoppedSagas?: () => Promise<number>;
+  } = {};
   /** Other registries of this process to expose with this one (the saga thread's). */
   const others: (() => Promise<object[]>)[] = [];
 
@@ -39,8 +43,18 @@ export function createMetrics(options: Readonly<{ defaultMetrics?: boolean }> = 
     }),
     sagasStopped: new Counter({
       name: 'fulfillment_sagas_stopped_total',
-      help: 'Sagas the reactor stopped because their stored form cannot be restored (see /readyz details)',
+      help: 'Times the reactor stopped a saga because its stored form cannot be restored',
       registers,
+    }),
+    stoppedSagas: new Gauge({
+      name: 'fulfillment_sagas_stopped',
+      help: 'Sagas stopped now because their stored form cannot be restored (listed in /readyz)',
+      registers,
+      async collect() {
+        if (!sources.stoppedSagas) return;
+        const count = await sources.stoppedSagas().catch(() => undefined);
+        if (count !== undefined) this.set(count);
+      },
     }),
     stepDuration: new Histogram({
       name: 'fulfillment_step_duration_seconds',
