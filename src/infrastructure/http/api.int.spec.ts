@@ -275,7 +275,13 @@ describe.each(['sqlite', 'mysql'] as const)('HTTP API on %s', (kind) => {
     const ready = await request(app).get('/readyz');
     expect(ready.body).toMatchObject({ status: 'ready' });
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ database: 'ok', eventStore: 'ok', queue: 'ok', projection: 'ok' });
+    expect(ready.body.checks).toEqual({
+      database: 'ok',
+      eventStore: 'ok',
+      queue: 'ok',
+      projection: 'ok',
+      sagas: { stopped: 0, stoppedSagas: [] },
+    });
     const metrics = await request(app).get('/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.text).toContain('fulfillment_http_request_duration_seconds');
