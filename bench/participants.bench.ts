@@ -1,0 +1,448 @@
+/**
+ * CPU per saga of the service file's hot path, called directly through the ports (no queue, no
+ * event store): the three forward steps of the built-in participants (and, for one saga in five,
+ * the compensations ReleaseInventory and CancelPrescription) with 32 sagas in flight; and the live
+ * `order_fulfillment_sagas` projection writer applying a happy saga's summary events, in batches
+ * as the live follower reads them. On SQLite (the service file) and on MariaDB.
+ *
+ * Figures: node CPU (process.cpuUsage) and, on MariaDB, the server's CPU (utime + stime of the
+ * `mariadbd` process from /proc, in 10 ms ticks: other users of the server count too, so the
+ * server's idle rate is printed beside it). Same-run baselines on the bare driver:
+ * - participants: three single-row prepared INSERTs per saga (one ledger row per step, the least
+ *   any implementation must write), with the same concurrency;
+ * - projection: per batch, one transaction writing one row per saga the batch touches and the
+ *   checkpoint (SQLite: a prepared single-row upsert each; MariaDB: one prepared multi-row upsert
+ *   and one for the checkpoint, between START TRANSACTION and COMMIT).
+ *
+ *   npm run bench:participants     (MariaDB at TEST_MYSQL_URL; PARTICIPANTS_BENCH_ONLY=sqlite|mysql)
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Knex } from 'knex';
+import { createPool } from 'mysql2/promise';
+import { currentSchemaVersion } from '../src/application/eventCatalog';
+import { systemClock } from '../src/application/ports/clock';
+import type { RecordedEvent } from '../src/application/ports/eventStore';
+import type { StepRequest } from '../src/application/ports/participants';
+import { orderFulfillmentSagasProjection } from '../src/application/projections/orderFulfillmentSagasProjection';
+import { projectionConsumer, type ProjectionStorage } from '../src/application/projections/projection';
+import type { SagaSummaryWriter } from '../src/application/projections/orderFulfillmentSagasProjection';
+import { decide, startSaga, type SagaInput } from '../src/domain/saga';
+import { sagaDefinitionOf } from '../src/infrastructure/app/sagaRoles';
+import { loadConfig } from '../src/infrastructure/config/config';
+import { databaseLocations, migrateAll } from '../src/infrastructure/database/databases';
+import { createKnex, sqliteFilename } from '../src/infrastructure/database/knexClient';
+import { createParticipants, type Participants } from '../src/infrastructure/participants/createParticipants';
+import { knexSagaProjectionStorage } from '../src/infrastructure/readModel/knexProjectionStorage';
+import { liveSagasTable } from '../src/infrastructure/readModel/sagaSummaryRows';
+import { createMysqlTestDatabase } from '../src/testing/testServices';
+
+type Backend = 'sqlite' | 'mysql';
+
+const concurrency = 32;
+const sagaCount: Record<Backend, number> = { sqlite: 6_000, mysql: 3_000 };
+const projectedSagas: Record<Backend, number> = { sqlite: 6_000, mysql: 3_000 };
+/** Events per batch the projection gets: about what the live follower reads per turn with 32 sagas in flight. */
+const projectionBatch = Number(process.env.PROJECTION_BATCH ?? 64);
+const skus = Array.from({ length: 32 }, (_, index) => `BENCH-${index}`);
+
+// ---------------------------------------------------------------------------------------------
+// Storage under test
+
+/** The wiring under test: participants and the live projection storage on the service database. */
+function wire(db: Knex): { participants: Participants; projection: ProjectionStorage<SagaSummaryWriter> } {
+  return {
+    participants: createParticipants({ db, config: loadConfig({ SHIPPING_COUNTRIES: 'US' }), clock: systemClock }),
+    projection: knexSagaProjectionStorage(db, liveSagasTable),
+  };
+}
+
+type Opened = Readonly<{ db: Knex; url: string; close(): Promise<void> }>;
+
+async function open(backend: Backend): Promise<Opened> {
+  if (backend === 'sqlite') {
+    const folder = mkdtempSync(join(tmpdir(), 'participants-bench-'));
+    const locations = databaseLocations(`sqlite:${join(folder, 'fulfillment.sqlite')}`);
+    await migrateAll(locations);
+    const db = createKnex(locations.serviceUrl);
+    return {
+      db,
+      url: locations.serviceUrl,
+      close: async () => {
+        await db.destroy();
+        rmSync(folder, { recursive: true, force: true });
+      },
+    };
+  }
+  const database = await createMysqlTestDatabase({ migrate: ['service'] });
+  return { db: database.db, url: database.url, close: () => database.drop() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU meters
+
+const ticksPerSecond = 100;
+
+function mariadbdPid(): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (comm === 'mariadbd' || comm === 'mysqld') return Number(entry);
+    } catch {
+      // a process that ended while we looked
+    }
+  }
+  return undefined;
+}
+
+/** utime + stime of a process, in microseconds. */
+function processCpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6;
+}
+
+type Meter = Readonly<{ nodeMicros: number; serverMicros: number; seconds: number }>;
+
+async function measure(backend: Backend, work: () => Promise<void>): Promise<Meter> {
+  const pid = backend === 'mysql' ? mariadbdPid() : undefined;
+  const serverBefore = pid ? processCpuMicros(pid) : 0;
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  await work();
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { nodeMicros: cpu.user + cpu.system, serverMicros: pid ? processCpuMicros(pid) - serverBefore : 0, seconds };
+}
+
+/** The server's CPU while we do nothing: what other users of a shared MariaDB add to each figure. */
+async function serverIdleRate(): Promise<number> {
+  const pid = mariadbdPid();
+  if (!pid) return 0;
+  const before = processCpuMicros(pid);
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  return (processCpuMicros(pid) - before) / 2;
+}
+
+/** Runs `count` tasks, `concurrency` at a time. */
+async function inFlight(count: number, task: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Participants
+
+const requestOf = (run: string, index: number): StepRequest => ({
+  sagaId: `00000000-${run}-4000-8000-${String(index).padStart(12, '0')}`,
+  orderId: `10000000-${run}-4000-8000-${String(index).padStart(12, '0')}`,
+  patientId: `patient-${index}`,
+  // One saga in four has no prescriber: the prescription step then asks the catalog.
+  prescriberId: index % 4 === 0 ? null : 'dr-bench',
+  medications: [{ sku: skus[index % skus.length]!, quantity: 1 }],
+  shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+});
+
+async function runSaga({ prescriptions, inventory, shipping }: Participants, request: StepRequest, index: number) {
+  const expectSucceeded = (outcome: { outcome: string }, step: string) => {
+    if (outcome.outcome !== 'succeeded') throw new Error(`${step} did not succeed: ${JSON.stringify(outcome)}`);
+  };
+  expectSucceeded(await prescriptions.createPrescription(request), 'CreatePrescription');
+  expectSucceeded(await inventory.reserve(request), 'ReserveInventory');
+  expectSucceeded(await shipping.initiateShipment(request), 'InitiateShipment');
+  if (index % 5 === 0) {
+    const compensation = { sagaId: request.sagaId, orderId: request.orderId };
+    await inventory.release(compensation);
+    await prescriptions.cancelPrescription(compensation);
+  }
+}
+
+async function participantsRun(backend: Backend, opened: Opened) {
+  const { participants } = wire(opened.db);
+  for (const sku of skus) await participants.catalog.putItem(sku, { name: sku, onHand: 100_000_000 });
+  await inFlight(300, (index) => runSaga(participants, requestOf('0000', index), index)); // warm-up
+  const count = sagaCount[backend];
+  return measure(backend, () => inFlight(count, (index) => runSaga(participants, requestOf('0001', index), index)));
+}
+
+/** The bare driver: three single-row prepared INSERTs per saga, 32 sagas in flight. */
+async function participantsBaseline(backend: Backend, opened: Opened): Promise<Meter> {
+  const count = sagaCount[backend];
+  const row = (index: number, step: number): [string, string, number] => [`${index}-${step}`, 'bench', Date.now()];
+  if (backend === 'sqlite') {
+    const db = new Database(sqliteFilename(opened.url));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec('CREATE TABLE bench_rows (id TEXT PRIMARY KEY, v TEXT, at INTEGER)');
+    const insert = db.prepare('INSERT INTO bench_rows (id, v, at) VALUES (?, ?, ?)');
+    const saga = async (index: number) => {
+      for (let step = 0; step < 3; step++) {
+        insert.run(...row(index, step));
+        await Promise.resolve();
+      }
+    };
+    try {
+      await inFlight(300, (index) => saga(-1 - index));
+      return await measure(backend, () => inFlight(count, saga));
+    } finally {
+      db.close();
+    }
+  }
+  const pool = createPool({ uri: opened.url, connectionLimit: 16 });
+  try {
+    await pool.query('CREATE TABLE bench_rows (id VARCHAR(64) PRIMARY KEY, v VARCHAR(64), at BIGINT)');
+    const saga = async (index: number) => {
+      for (let step = 0; step < 3; step++)
+        await pool.execute('INSERT INTO bench_rows (id, v, at) VALUES (?, ?, ?)', row(index, step));
+    };
+    await inFlight(300, (index) => saga(-1 - index));
+    return await measure(backend, () => inFlight(count, saga));
+  } finally {
+    await pool.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Projection
+
+/**
+ * The log a run of happy sagas writes, `concurrency` sagas at a time: each saga's appends
+ * (OrderCreated; the reactor's lifecycle events; each step's outcome) interleaved with the others'.
+ */
+function happyLog(sagas: number, run: string, after = 0): RecordedEvent[] {
+  const definition = sagaDefinitionOf(loadConfig({}));
+  const log: RecordedEvent[] = [];
+  let position = after;
+  const append = (type: string, data: object, sagaId: string, at: Date) =>
+    log.push({
+      position: ++position,
+      stream: `bench-${sagaId}`,
+      revision: 0,
+      type,
+      data,
+      metadata: {
+        eventId: `${run}-${position}`,
+        correlationId: sagaId,
+        causationId: 'bench',
+        occurredAt: at.toISOString(),
+        schemaVersion: currentSchemaVersion(type as never),
+      },
+    } as RecordedEvent);
+  for (let wave = 0; wave < sagas; wave += concurrency) {
+    const phases = Array.from({ length: Math.min(concurrency, sagas - wave) }, (_, offset) =>
+      sagaPhases(definition, `20000000-${run}-4000-8000-${String(wave + offset).padStart(12, '0')}`),
+    );
+    for (let phase = 0; phase < phases[0]!.length; phase++) {
+      for (const saga of phases)
+        for (const event of saga[phase]!) append(event.type, event.data, event.sagaId, event.at);
+    }
+  }
+  return log;
+}
+
+type PhaseEvent = Readonly<{ type: string; data: object; sagaId: string; at: Date }>;
+
+function sagaPhases(definition: ReturnType<typeof sagaDefinitionOf>, sagaId: string): PhaseEvent[][] {
+  const orderId = `3${sagaId.slice(1)}`;
+  const ids = { sagaId, orderId };
+  const at = new Date('2024-05-01T10:00:00.000Z');
+  const phases: PhaseEvent[][] = [
+    [
+      {
+        type: 'OrderCreated',
+        data: {
+          ...ids,
+          patientId: 'p',
+          prescriberId: 'dr',
+          medications: [{ sku: 'BENCH-0', quantity: 1 }],
+          shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+        },
+        sagaId,
+        at,
+      },
+    ],
+  ];
+  let decision = startSaga(definition, { ...ids, now: at });
+  phases.push(decision.events.map((event) => ({ ...event, sagaId, at })));
+  const inputs: SagaInput[] = [
+    { type: 'PrescriptionCreated', data: { ...ids, prescriptionId: 'rx' } },
+    { type: 'InventoryReserved', data: { ...ids, reservationId: 'r', lines: [{ sku: 'BENCH-0', quantity: 1 }] } },
+    { type: 'ShipmentInitiated', data: { ...ids, shipmentId: 's', carrier: 'UPS', trackingNumber: '1Z' } },
+  ];
+  for (const input of inputs) {
+    phases.push([{ type: input.type, data: input.data, sagaId, at }]);
+    decision = decide(definition, decision.snapshot, input, { now: at });
+    phases.push(decision.events.map((event) => ({ ...event, sagaId, at })));
+  }
+  return phases;
+}
+
+async function projectionRun(backend: Backend, opened: Opened) {
+  const { projection } = wire(opened.db);
+  const consumer = projectionConsumer(orderFulfillmentSagasProjection, projection, 'bench');
+  const feed = async (log: RecordedEvent[]) => {
+    for (let start = 0; start < log.length; start += projectionBatch)
+      await consumer.handleBatch(log.slice(start, start + projectionBatch));
+  };
+  const warmUp = happyLog(300, '0000');
+  await feed(warmUp);
+  const log = happyLog(projectedSagas[backend], '0001', warmUp.at(-1)!.position);
+  const handled = new Set<string>(orderFulfillmentSagasProjection.canHandle);
+  const summaryEvents = log.filter((event) => handled.has(event.type)).length / projectedSagas[backend];
+  return { meter: await measure(backend, () => feed(log)), summaryEvents, log };
+}
+
+/** The bare driver: per batch, one transaction writing one row per saga it touches, and the checkpoint. */
+async function projectionBaseline(backend: Backend, opened: Opened, log: RecordedEvent[]): Promise<Meter> {
+  const batches: string[][] = [];
+  for (let start = 0; start < log.length; start += projectionBatch) {
+    batches.push([
+      ...new Set(log.slice(start, start + projectionBatch).map((e) => (e.data as { sagaId: string }).sagaId)),
+    ]);
+  }
+  if (backend === 'sqlite') {
+    const db = new Database(sqliteFilename(opened.url));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec('CREATE TABLE bench_summaries (id TEXT PRIMARY KEY, v TEXT, at INTEGER)');
+    const upsert = db.prepare(
+      'INSERT INTO bench_summaries (id, v, at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v, at = excluded.at',
+    );
+    const batch = db.transaction((sagaIds: string[], position: number) => {
+      for (const sagaId of sagaIds) upsert.run(sagaId, 'summary', position);
+      upsert.run('checkpoint', 'position', position);
+    });
+    try {
+      return await measure(backend, async () => {
+        for (const [index, sagaIds] of batches.entries()) {
+          batch.immediate(sagaIds, index);
+          await Promise.resolve();
+        }
+      });
+    } finally {
+      db.close();
+    }
+  }
+  const pool = createPool({ uri: opened.url, connectionLimit: 2 });
+  try {
+    await pool.query('CREATE TABLE bench_summaries (id VARCHAR(64) PRIMARY KEY, v VARCHAR(64), at BIGINT)');
+    const upsert = (rows: number) =>
+      `INSERT INTO bench_summaries (id, v, at) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?)').join(', ')} ` +
+      'ON DUPLICATE KEY UPDATE v = VALUES(v), at = VALUES(at)';
+    return await measure(backend, async () => {
+      const connection = await pool.getConnection();
+      try {
+        for (const [index, sagaIds] of batches.entries()) {
+          await connection.query('START TRANSACTION');
+          await connection.execute(
+            upsert(sagaIds.length),
+            sagaIds.flatMap((sagaId) => [sagaId, 'summary', index]),
+          );
+          await connection.execute(upsert(1), ['checkpoint', 'position', index]);
+          await connection.query('COMMIT');
+        }
+      } finally {
+        connection.release();
+      }
+    });
+  } finally {
+    await pool.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const microsPer = (meter: Meter, per: number) => ({
+  node: meter.nodeMicros / per,
+  server: meter.serverMicros / per,
+  total: (meter.nodeMicros + meter.serverMicros) / per,
+});
+
+function result(name: string, value: number, baseline: number) {
+  console.log(
+    `RESULT ${JSON.stringify({
+      name,
+      value: Math.round(value),
+      unit: 'µs/saga',
+      baseline: Math.round(baseline),
+      ratio: Number((value / baseline).toFixed(2)),
+      target: 'report',
+      met: true,
+    })}`,
+  );
+}
+
+async function bench(backend: Backend) {
+  const opened = await open(backend);
+  try {
+    const idle = backend === 'mysql' ? await serverIdleRate() : 0;
+    if (backend === 'mysql') console.log(`mysql: mariadbd idle CPU before the runs: ${(idle / 1000).toFixed(1)} ms/s`);
+
+    const sagas = sagaCount[backend];
+    const run = await participantsRun(backend, opened);
+    const raw = await participantsBaseline(backend, opened);
+    const cost = microsPer(run, sagas);
+    const rawCost = microsPer(raw, sagas);
+    console.log(
+      `${backend} participants: ${sagas} sagas (3 steps; compensations for 1 in 5), ${(sagas / run.seconds).toFixed(0)} sagas/s, ` +
+        `node ${cost.node.toFixed(0)} µs/saga` +
+        (backend === 'mysql'
+          ? `, mariadbd ${cost.server.toFixed(0)} µs/saga, together ${cost.total.toFixed(0)} µs/saga`
+          : '') +
+        ` | bare driver, 3 prepared inserts/saga: node ${rawCost.node.toFixed(0)}` +
+        (backend === 'mysql' ? ` + mariadbd ${rawCost.server.toFixed(0)} = ${rawCost.total.toFixed(0)}` : '') +
+        ` µs/saga, ${(sagas / raw.seconds).toFixed(0)} sagas/s`,
+    );
+
+    const projected = await projectionRun(backend, opened);
+    const projectedCount = projectedSagas[backend];
+    const rawProjection = await projectionBaseline(backend, opened, projected.log);
+    const projection = microsPer(projected.meter, projectedCount);
+    const rawProjectionCost = microsPer(rawProjection, projectedCount);
+    console.log(
+      `${backend} projection: ${projectedCount} happy sagas, ${projected.summaryEvents} summary events each, ` +
+        `batches of ${projectionBatch} log events: node ${projection.node.toFixed(0)} µs/saga` +
+        (backend === 'mysql'
+          ? `, mariadbd ${projection.server.toFixed(0)}, together ${projection.total.toFixed(0)} µs/saga`
+          : '') +
+        ` | bare driver, one row per saga and batch + checkpoint: node ${rawProjectionCost.node.toFixed(0)}` +
+        (backend === 'mysql'
+          ? ` + mariadbd ${rawProjectionCost.server.toFixed(0)} = ${rawProjectionCost.total.toFixed(0)}`
+          : '') +
+        ' µs/saga',
+    );
+    return { cost, rawCost, projection, rawProjection: rawProjectionCost };
+  } finally {
+    await opened.close();
+  }
+}
+
+async function main() {
+  const only = process.env.PARTICIPANTS_BENCH_ONLY as Backend | undefined;
+  const backends = (['sqlite', 'mysql'] as const).filter((backend) => !only || backend === only);
+  const figures: Partial<Record<Backend, Awaited<ReturnType<typeof bench>>>> = {};
+  for (const backend of backends) figures[backend] = await bench(backend);
+  console.log('');
+  if (figures.sqlite) {
+    result('participants_sqlite_cpu', figures.sqlite.cost.node, figures.sqlite.rawCost.node);
+    result('projection_sqlite_cpu', figures.sqlite.projection.node, figures.sqlite.rawProjection.node);
+  }
+  if (figures.mysql) {
+    result('participants_mysql_node_cpu', figures.mysql.cost.node, figures.mysql.rawCost.node);
+    result('participants_mysql_total_cpu', figures.mysql.cost.total, figures.mysql.rawCost.total);
+    result('projection_mysql_node_cpu', figures.mysql.projection.node, figures.mysql.rawProjection.node);
+    result('projection_mysql_total_cpu', figures.mysql.projection.total, figures.mysql.rawProjection.total);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
