@@ -8,103 +8,80 @@ import type {
   StepRequest,
 } from '../../../application/ports/participants';
 import type { MedicationLine, ShortLine } from '../../../domain/events/values';
-import { catalogItemsTable } from './catalogItems';
+import { serviceSqlOf, type ServiceSql } from '../../database/serviceSql';
+import { selectItems, type CatalogItemRow } from './catalogItems';
+import { insertLines, releaseLines, selectReleasedLines, takeLine } from './inventoryStatements';
 import { StepLedger } from './stepLedger';
 
 /**
  * Reservations against `catalog_items` (SPEC §4), all or nothing across the order's lines.
  *
- * One short transaction per reservation: each line is taken by a conditional update
- * (`reserved = reserved + q WHERE on_hand - reserved >= q`), so two reservations can never both
- * take the last units, on any number of connections. Lines go in sku order, so concurrent
- * reservations lock rows in the same order and cannot deadlock. If any line is short, the lines
- * already taken are given back in the same transaction and every short line is reported.
+ * One short transaction per reservation, sent in one go (one round trip on MariaDB, then COMMIT):
+ * the ledger row with the success answer, then each line taken by a conditional update
+ * (`reserved = reserved + q WHERE on_hand - reserved >= q`, so two reservations can never both take
+ * the last units, on any number of connections), then the lines. Lines go in sku order, so
+ * concurrent reservations lock rows in the same order and cannot deadlock. If any line was not
+ * taken, the whole transaction rolls back; the catalog then says which skus are unknown or short,
+ * and the rejection is recorded on its own.
  */
-const linesTable = 'inventory_reservation_lines';
-
 type ReservationDecision = Exclude<ReserveInventoryOutcome, AlreadyCompensated>;
 
 export function createBuiltinInventory({ db, clock }: { db: Knex; clock: Clock }): InventoryParticipant {
+  const sql = serviceSqlOf(db);
   const ledger = new StepLedger(
-    db,
-    { table: 'inventory_reservations', succeeded: 'reserved', compensated: 'released' },
+    sql,
+    { table: 'inventory_reservations', succeeded: 'reserved', compensated: 'released', columns: ['reservation_id'] },
     clock,
   );
 
-  const reserveLines = (request: StepRequest) =>
-    db.transaction(async (trx): Promise<ReservationDecision> => {
-      const lines = mergedInSkuOrder(request.medications);
-      const outcome = await takeStock(trx, lines, clock.now());
-      if (outcome.outcome === 'succeeded') {
-        await ledger.record(trx, request, outcome, { reservation_id: outcome.reservationId });
-        await trx(linesTable).insert(lines.map((line) => ({ saga_id: request.sagaId, ...line, status: 'reserved' })));
-      } else {
-        await ledger.record(trx, request, outcome);
-      }
-      return outcome;
-    });
+  const reserve = async (request: StepRequest): Promise<ReservationDecision> => {
+    const lines = mergedInSkuOrder(request.medications);
+    const now = clock.now();
+    const success: ReservationDecision = { outcome: 'succeeded', reservationId: randomUUID(), lines };
+    const taken = await sql.transaction(
+      [
+        ledger.record(request, success, [success.reservationId]),
+        ...lines.map((line) => takeLine(line, now)),
+        insertLines(request.sagaId, lines),
+      ],
+      (results) => lines.every((_, index) => results[1 + index]!.changes === 1),
+    );
+    if (taken.committed) return success;
+    const missed = lines.filter((_, index) => taken.results[1 + index]!.changes !== 1);
+    const rejection = await rejectionFor(sql, missed);
+    await sql.run(ledger.record(request, rejection, [null]));
+    return rejection;
+  };
 
   return {
-    reserve: (request) => ledger.forward(request.sagaId, () => reserveLines(request)),
+    reserve: (request) => ledger.forward(request.sagaId, () => reserve(request)),
 
-    release: (request) =>
-      ledger.compensate(request, {
-        undo: async (trx, row) => {
-          const now = clock.now();
-          for (const line of await reservedLines(trx, row.saga_id, 'reserved')) {
-            await trx(catalogItemsTable)
-              .where({ sku: line.sku })
-              .update({ reserved: trx.raw('reserved - ?', [line.quantity]), updated_at: now });
-          }
-          await trx(linesTable).where({ saga_id: row.saga_id }).update({ status: 'released' });
-        },
-        result: async (row) => ({ lines: row ? await reservedLines(db, row.saga_id, 'released') : [] }),
-      }),
+    release: async (request) => {
+      const answer = await ledger.compensate(
+        request,
+        releaseLines(sql.dialect, request.sagaId, clock.now()),
+        selectReleasedLines(request.sagaId),
+      );
+      return { lines: (answer.rows as MedicationLine[]).map(({ sku, quantity }) => ({ sku, quantity })) };
+    },
   };
 }
 
-async function takeStock(
-  trx: Knex.Transaction,
-  lines: readonly MedicationLine[],
-  now: Date,
-): Promise<ReservationDecision> {
-  const skus = lines.map((line) => line.sku);
-  const known = new Set((await trx(catalogItemsTable).whereIn('sku', skus).pluck('sku')) as string[]);
-  const unknownSkus = skus.filter((sku) => !known.has(sku));
+/** Why the lines the conditional updates missed were missed: unknown skus first, else short stock. */
+async function rejectionFor(sql: ServiceSql, missed: readonly MedicationLine[]): Promise<ReservationDecision> {
+  const rows = (await sql.run(selectItems(missed.map((line) => line.sku)))).rows as CatalogItemRow[];
+  const available = new Map(rows.map((row) => [row.sku, Math.max(0, row.on_hand - row.reserved)]));
+  const unknownSkus = missed.filter((line) => !available.has(line.sku)).map((line) => line.sku);
   if (unknownSkus.length > 0) {
     return rejection('UNKNOWN_SKU', `the catalog has no item ${unknownSkus.join(', ')}`, [], unknownSkus);
   }
-
-  const taken: MedicationLine[] = [];
-  const short: MedicationLine[] = [];
-  for (const line of lines) {
-    const changed = await trx(catalogItemsTable)
-      .where({ sku: line.sku })
-      .andWhereRaw('on_hand - reserved >= ?', [line.quantity])
-      .update({ reserved: trx.raw('reserved + ?', [line.quantity]), updated_at: now });
-    (changed === 1 ? taken : short).push(line);
-  }
-  if (short.length === 0) return { outcome: 'succeeded', reservationId: randomUUID(), lines };
-
-  for (const line of taken) {
-    await trx(catalogItemsTable)
-      .where({ sku: line.sku })
-      .update({ reserved: trx.raw('reserved - ?', [line.quantity]) });
-  }
-  const shortLines = await describeShortLines(trx, short);
+  const shortLines = missed.map((line) => ({
+    sku: line.sku,
+    requested: line.quantity,
+    available: available.get(line.sku) ?? 0,
+  }));
   const summary = shortLines.map((l) => `${l.sku} (requested ${l.requested}, available ${l.available})`).join(', ');
   return rejection('INSUFFICIENT_STOCK', `not enough stock for ${summary}`, shortLines, []);
-}
-
-async function describeShortLines(trx: Knex.Transaction, short: readonly MedicationLine[]): Promise<ShortLine[]> {
-  const rows: { sku: string; on_hand: number; reserved: number }[] = await trx(catalogItemsTable)
-    .whereIn(
-      'sku',
-      short.map((line) => line.sku),
-    )
-    .select('sku', 'on_hand', 'reserved');
-  const available = new Map(rows.map((row) => [row.sku, Math.max(0, row.on_hand - row.reserved)]));
-  return short.map((line) => ({ sku: line.sku, requested: line.quantity, available: available.get(line.sku) ?? 0 }));
 }
 
 const rejection = (
@@ -113,18 +90,6 @@ const rejection = (
   shortLines: ShortLine[],
   unknownSkus: string[],
 ): ReservationDecision => ({ outcome: 'rejected', code, reason, shortLines, unknownSkus });
-
-async function reservedLines(
-  executor: Knex | Knex.Transaction,
-  sagaId: string,
-  status: string,
-): Promise<MedicationLine[]> {
-  const rows: { sku: string; quantity: number }[] = await executor(linesTable)
-    .where({ saga_id: sagaId, status })
-    .orderBy('sku')
-    .select('sku', 'quantity');
-  return rows.map((row) => ({ sku: row.sku, quantity: row.quantity }));
-}
 
 /** Orders arrive with distinct skus (the API checks); a repeated sku is reserved as one line. */
 function mergedInSkuOrder(medications: readonly MedicationLine[]): MedicationLine[] {

@@ -1,0 +1,106 @@
+import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from '../../testing/testServices';
+import { inList, serviceSqlOf, type ServiceSql } from './serviceSql';
+
+describe.each<TestDatabaseKind>(['sqlite', 'mysql'])('the prepared-statement layer on %s', (kind) => {
+  let database: TestDatabase;
+  let sql: ServiceSql;
+  const insert = (id: string, count: number) => ({
+    sql: 'INSERT INTO notes (id, count) VALUES (?, ?)',
+    params: [id, count],
+  });
+  const countOf = async (id: string) =>
+    (
+      (await sql.run({ sql: 'SELECT count FROM notes WHERE id = ?', params: [id] })).rows[0] as
+        { count: number } | undefined
+    )?.count;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind, { migrate: [] });
+    await database.db.schema.createTable('notes', (table) => {
+      table.string('id', 32).primary();
+      table.integer('count').notNullable();
+      table.datetime('at', { precision: 3 }).nullable();
+      table.boolean('flag').nullable();
+    });
+    sql = serviceSqlOf(database.db);
+  });
+  afterAll(() => database.drop());
+
+  it('is one per knex client', () => {
+    expect(serviceSqlOf(database.db)).toBe(sql);
+  });
+
+  it('runs a statement on its own: rows of a SELECT, changes of a write', async () => {
+    expect(await sql.run(insert('a', 1))).toEqual({ rows: [], changes: 1 });
+    expect(await sql.run({ sql: 'UPDATE notes SET count = count + 1 WHERE id = ?', params: ['a'] })).toEqual({
+      rows: [],
+      changes: 1,
+    });
+    expect((await sql.run({ sql: 'SELECT id, count FROM notes WHERE id = ?', params: ['a'] })).rows).toEqual([
+      { id: 'a', count: 2 },
+    ]);
+  });
+
+  it('stores dates and booleans as knex does, so either can read what the other wrote', async () => {
+    const at = new Date('2024-05-01T10:00:00.123Z');
+    await sql.run({
+      sql: 'INSERT INTO notes (id, count, at, flag) VALUES (?, ?, ?, ?)',
+      params: ['dated', 0, at, true],
+    });
+    await database.db('notes').insert({ id: 'dated-by-knex', count: 0, at, flag: true });
+    const rows = await database
+      .db('notes')
+      .whereIn('id', ['dated', 'dated-by-knex'])
+      .orderBy('id')
+      .select('at', 'flag');
+    expect(rows[0]).toEqual(rows[1]);
+  });
+
+  it('commits a transaction, and rolls it back when `keep` refuses its results', async () => {
+    const kept = await sql.transaction([insert('t1', 1), insert('t2', 2)]);
+    expect(kept).toEqual({
+      committed: true,
+      results: [
+        { rows: [], changes: 1 },
+        { rows: [], changes: 1 },
+      ],
+    });
+
+    const refused = await sql.transaction(
+      [insert('t3', 3), { sql: 'UPDATE notes SET count = 9 WHERE id = ?', params: ['nobody'] }],
+      (results) => results[1]!.changes === 1,
+    );
+    expect(refused).toEqual({
+      committed: false,
+      results: [
+        { rows: [], changes: 1 },
+        { rows: [], changes: 0 },
+      ],
+    });
+    expect([await countOf('t1'), await countOf('t2'), await countOf('t3')]).toEqual([1, 2, undefined]);
+  });
+
+  it('rolls back everything when a statement fails, and the connection stays usable', async () => {
+    await expect(sql.transaction([insert('f1', 1), insert('t1', 5)])).rejects.toMatchObject({
+      code: expect.stringMatching(/DUP_ENTRY|CONSTRAINT/),
+    });
+    expect(await countOf('f1')).toBeUndefined();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => sql.transaction([insert(`after-${i}`, i)])));
+    expect(await countOf('after-19')).toBe(19);
+  });
+
+  it('runs work holding a named lock, on one session', async () => {
+    const answer = await sql.withNamedLock('notes-lock', 5, async (session) => {
+      await session.transaction([insert('locked', 7)]);
+      return (await session.run({ sql: 'SELECT count FROM notes WHERE id = ?', params: ['locked'] })).rows;
+    });
+    expect(answer).toEqual([{ count: 7 }]);
+  });
+
+  it('pads IN lists to a power of two', async () => {
+    const { placeholders, params } = inList(['a', 't1', 't2']);
+    expect(params).toEqual(['a', 't1', 't2', 't2']);
+    const { rows } = await sql.run({ sql: `SELECT id FROM notes WHERE id IN (${placeholders}) ORDER BY id`, params });
+    expect(rows).toEqual([{ id: 'a' }, { id: 't1' }, { id: 't2' }]);
+  });
+});
