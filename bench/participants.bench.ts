@@ -35,8 +35,7 @@ import { loadConfig } from '../src/infrastructure/config/config';
 import { databaseLocations, migrateAll } from '../src/infrastructure/database/databases';
 import { createKnex, sqliteFilename } from '../src/infrastructure/database/knexClient';
 import { createParticipants, type Participants } from '../src/infrastructure/participants/createParticipants';
-import { knexSagaProjectionStorage } from '../src/infrastructure/readModel/knexProjectionStorage';
-import { liveSagasTable } from '../src/infrastructure/readModel/sagaSummaryRows';
+import { sqlSagaProjectionStorage } from '../src/infrastructure/readModel/sqlSagaProjectionStorage';
 import { createMysqlTestDatabase } from '../src/testing/testServices';
 
 type Backend = 'sqlite' | 'mysql';
@@ -55,7 +54,7 @@ const skus = Array.from({ length: 32 }, (_, index) => `BENCH-${index}`);
 function wire(db: Knex): { participants: Participants; projection: ProjectionStorage<SagaSummaryWriter> } {
   return {
     participants: createParticipants({ db, config: loadConfig({ SHIPPING_COUNTRIES: 'US' }), clock: systemClock }),
-    projection: knexSagaProjectionStorage(db, liveSagasTable),
+    projection: sqlSagaProjectionStorage(db),
   };
 }
 
@@ -105,17 +104,50 @@ function processCpuMicros(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6;
 }
 
-type Meter = Readonly<{ nodeMicros: number; serverMicros: number; seconds: number }>;
+type Meter = Readonly<{ nodeMicros: number; serverMicros: number; ownThreadsMicros: number; seconds: number }>;
 
-async function measure(backend: Backend, work: () => Promise<void>): Promise<Meter> {
+/** CPU of the mariadbd threads serving this run's connections (one thread per connection), by thread id. */
+async function ownThreadsCpu(opened: Opened, pid: number): Promise<Map<number, number>> {
+  const [rows] = (await opened.db.raw(
+    'SELECT TID AS tid FROM information_schema.PROCESSLIST WHERE DB = DATABASE()',
+  )) as [{ tid: number }[]];
+  const cpu = new Map<number, number>();
+  for (const { tid } of rows) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpu.set(tid, ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6);
+    } catch {
+      // a connection that closed meanwhile
+    }
+  }
+  return cpu;
+}
+
+/**
+ * Node's CPU and, on MariaDB, the whole server's (which counts other users of a shared server too)
+ * and that of the threads serving this run's connections (which misses InnoDB's background work):
+ * the server's share lies between the two.
+ */
+async function measure(backend: Backend, opened: Opened, work: () => Promise<void>): Promise<Meter> {
   const pid = backend === 'mysql' ? mariadbdPid() : undefined;
+  const threadsBefore = pid ? await ownThreadsCpu(opened, pid) : new Map<number, number>();
   const serverBefore = pid ? processCpuMicros(pid) : 0;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await work();
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  return { nodeMicros: cpu.user + cpu.system, serverMicros: pid ? processCpuMicros(pid) - serverBefore : 0, seconds };
+  const serverMicros = pid ? processCpuMicros(pid) - serverBefore : 0;
+  let ownThreadsMicros = 0;
+  if (pid) {
+    // Threads that served us throughout: a thread that appeared meanwhile may be a reused one.
+    for (const [tid, after] of await ownThreadsCpu(opened, pid)) {
+      const before = threadsBefore.get(tid);
+      if (before !== undefined) ownThreadsMicros += after - before;
+    }
+  }
+  return { nodeMicros: cpu.user + cpu.system, serverMicros, ownThreadsMicros, seconds };
 }
 
 /** The server's CPU while we do nothing: what other users of a shared MariaDB add to each figure. */
@@ -169,7 +201,9 @@ async function participantsRun(backend: Backend, opened: Opened) {
   for (const sku of skus) await participants.catalog.putItem(sku, { name: sku, onHand: 100_000_000 });
   await inFlight(300, (index) => runSaga(participants, requestOf('0000', index), index)); // warm-up
   const count = sagaCount[backend];
-  return measure(backend, () => inFlight(count, (index) => runSaga(participants, requestOf('0001', index), index)));
+  return measure(backend, opened, () =>
+    inFlight(count, (index) => runSaga(participants, requestOf('0001', index), index)),
+  );
 }
 
 /** The bare driver: three single-row prepared INSERTs per saga, 32 sagas in flight. */
@@ -190,7 +224,7 @@ async function participantsBaseline(backend: Backend, opened: Opened): Promise<M
     };
     try {
       await inFlight(300, (index) => saga(-1 - index));
-      return await measure(backend, () => inFlight(count, saga));
+      return await measure(backend, opened, () => inFlight(count, saga));
     } finally {
       db.close();
     }
@@ -203,7 +237,7 @@ async function participantsBaseline(backend: Backend, opened: Opened): Promise<M
         await pool.execute('INSERT INTO bench_rows (id, v, at) VALUES (?, ?, ?)', row(index, step));
     };
     await inFlight(300, (index) => saga(-1 - index));
-    return await measure(backend, () => inFlight(count, saga));
+    return await measure(backend, opened, () => inFlight(count, saga));
   } finally {
     await pool.end();
   }
@@ -296,7 +330,7 @@ async function projectionRun(backend: Backend, opened: Opened) {
   const log = happyLog(projectedSagas[backend], '0001', warmUp.at(-1)!.position);
   const handled = new Set<string>(orderFulfillmentSagasProjection.canHandle);
   const summaryEvents = log.filter((event) => handled.has(event.type)).length / projectedSagas[backend];
-  return { meter: await measure(backend, () => feed(log)), summaryEvents, log };
+  return { meter: await measure(backend, opened, () => feed(log)), summaryEvents, log };
 }
 
 /** The bare driver: per batch, one transaction writing one row per saga it touches, and the checkpoint. */
@@ -320,7 +354,7 @@ async function projectionBaseline(backend: Backend, opened: Opened, log: Recorde
       upsert.run('checkpoint', 'position', position);
     });
     try {
-      return await measure(backend, async () => {
+      return await measure(backend, opened, async () => {
         for (const [index, sagaIds] of batches.entries()) {
           batch.immediate(sagaIds, index);
           await Promise.resolve();
@@ -336,7 +370,7 @@ async function projectionBaseline(backend: Backend, opened: Opened, log: Recorde
     const upsert = (rows: number) =>
       `INSERT INTO bench_summaries (id, v, at) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?)').join(', ')} ` +
       'ON DUPLICATE KEY UPDATE v = VALUES(v), at = VALUES(at)';
-    return await measure(backend, async () => {
+    return await measure(backend, opened, async () => {
       const connection = await pool.getConnection();
       try {
         for (const [index, sagaIds] of batches.entries()) {
@@ -359,11 +393,23 @@ async function projectionBaseline(backend: Backend, opened: Opened, log: Recorde
 
 // ---------------------------------------------------------------------------------------------
 
-const microsPer = (meter: Meter, per: number) => ({
+type Cost = Readonly<{ node: number; server: number; ownThreads: number; seconds: number }>;
+
+const costPer = (meter: Meter, per: number): Cost => ({
   node: meter.nodeMicros / per,
   server: meter.serverMicros / per,
-  total: (meter.nodeMicros + meter.serverMicros) / per,
+  ownThreads: meter.ownThreadsMicros / per,
+  seconds: meter.seconds,
 });
+
+/** "node 123 µs/saga" on SQLite; node, mariadbd (its threads serving us) and the sum on MariaDB. */
+function describeCost(backend: Backend, cost: Cost): string {
+  if (backend === 'sqlite') return `node ${cost.node.toFixed(0)} µs/saga`;
+  return (
+    `node ${cost.node.toFixed(0)} + mariadbd ${cost.server.toFixed(0)} = ${(cost.node + cost.server).toFixed(0)} µs/saga ` +
+    `(mariadbd threads serving this run: ${cost.ownThreads.toFixed(0)})`
+  );
+}
 
 function result(name: string, value: number, baseline: number) {
   console.log(
@@ -379,46 +425,37 @@ function result(name: string, value: number, baseline: number) {
   );
 }
 
-async function bench(backend: Backend) {
+type Figures = Readonly<{ participants: Cost; participantsRaw: Cost; projection: Cost; projectionRaw: Cost }>;
+
+async function bench(backend: Backend): Promise<Figures> {
   const opened = await open(backend);
   try {
-    const idle = backend === 'mysql' ? await serverIdleRate() : 0;
-    if (backend === 'mysql') console.log(`mysql: mariadbd idle CPU before the runs: ${(idle / 1000).toFixed(1)} ms/s`);
-
+    if (backend === 'mysql') {
+      const idle = await serverIdleRate();
+      console.log(
+        `mysql: mariadbd CPU while this bench is idle: ${(idle / 1000).toFixed(1)} ms/s (other users of the server)`,
+      );
+    }
     const sagas = sagaCount[backend];
-    const run = await participantsRun(backend, opened);
-    const raw = await participantsBaseline(backend, opened);
-    const cost = microsPer(run, sagas);
-    const rawCost = microsPer(raw, sagas);
+    const participants = costPer(await participantsRun(backend, opened), sagas);
+    const participantsRaw = costPer(await participantsBaseline(backend, opened), sagas);
     console.log(
-      `${backend} participants: ${sagas} sagas (3 steps; compensations for 1 in 5), ${(sagas / run.seconds).toFixed(0)} sagas/s, ` +
-        `node ${cost.node.toFixed(0)} µs/saga` +
-        (backend === 'mysql'
-          ? `, mariadbd ${cost.server.toFixed(0)} µs/saga, together ${cost.total.toFixed(0)} µs/saga`
-          : '') +
-        ` | bare driver, 3 prepared inserts/saga: node ${rawCost.node.toFixed(0)}` +
-        (backend === 'mysql' ? ` + mariadbd ${rawCost.server.toFixed(0)} = ${rawCost.total.toFixed(0)}` : '') +
-        ` µs/saga, ${(sagas / raw.seconds).toFixed(0)} sagas/s`,
+      `${backend} participants, ${sagas} sagas (3 steps; compensations for 1 in 5; 32 in flight): ` +
+        `${(sagas / participants.seconds).toFixed(0)} sagas/s, ${describeCost(backend, participants)}\n` +
+        `${backend}   bare driver, 3 prepared inserts per saga: ${(sagas / participantsRaw.seconds).toFixed(0)} sagas/s, ` +
+        describeCost(backend, participantsRaw),
     );
 
-    const projected = await projectionRun(backend, opened);
     const projectedCount = projectedSagas[backend];
-    const rawProjection = await projectionBaseline(backend, opened, projected.log);
-    const projection = microsPer(projected.meter, projectedCount);
-    const rawProjectionCost = microsPer(rawProjection, projectedCount);
+    const projected = await projectionRun(backend, opened);
+    const projection = costPer(projected.meter, projectedCount);
+    const projectionRaw = costPer(await projectionBaseline(backend, opened, projected.log), projectedCount);
     console.log(
-      `${backend} projection: ${projectedCount} happy sagas, ${projected.summaryEvents} summary events each, ` +
-        `batches of ${projectionBatch} log events: node ${projection.node.toFixed(0)} µs/saga` +
-        (backend === 'mysql'
-          ? `, mariadbd ${projection.server.toFixed(0)}, together ${projection.total.toFixed(0)} µs/saga`
-          : '') +
-        ` | bare driver, one row per saga and batch + checkpoint: node ${rawProjectionCost.node.toFixed(0)}` +
-        (backend === 'mysql'
-          ? ` + mariadbd ${rawProjectionCost.server.toFixed(0)} = ${rawProjectionCost.total.toFixed(0)}`
-          : '') +
-        ' µs/saga',
+      `${backend} projection, ${projectedCount} happy sagas (${projected.summaryEvents} summary events each; ` +
+        `batches of ${projectionBatch} log events): ${describeCost(backend, projection)}\n` +
+        `${backend}   bare driver, one row per saga and batch + checkpoint: ${describeCost(backend, projectionRaw)}`,
     );
-    return { cost, rawCost, projection, rawProjection: rawProjectionCost };
+    return { participants, participantsRaw, projection, projectionRaw };
   } finally {
     await opened.close();
   }
@@ -427,18 +464,20 @@ async function bench(backend: Backend) {
 async function main() {
   const only = process.env.PARTICIPANTS_BENCH_ONLY as Backend | undefined;
   const backends = (['sqlite', 'mysql'] as const).filter((backend) => !only || backend === only);
-  const figures: Partial<Record<Backend, Awaited<ReturnType<typeof bench>>>> = {};
+  const figures: Partial<Record<Backend, Figures>> = {};
   for (const backend of backends) figures[backend] = await bench(backend);
   console.log('');
-  if (figures.sqlite) {
-    result('participants_sqlite_cpu', figures.sqlite.cost.node, figures.sqlite.rawCost.node);
-    result('projection_sqlite_cpu', figures.sqlite.projection.node, figures.sqlite.rawProjection.node);
+  const { sqlite, mysql } = figures;
+  if (sqlite) {
+    result('participants_sqlite_cpu', sqlite.participants.node, sqlite.participantsRaw.node);
+    result('projection_sqlite_cpu', sqlite.projection.node, sqlite.projectionRaw.node);
   }
-  if (figures.mysql) {
-    result('participants_mysql_node_cpu', figures.mysql.cost.node, figures.mysql.rawCost.node);
-    result('participants_mysql_total_cpu', figures.mysql.cost.total, figures.mysql.rawCost.total);
-    result('projection_mysql_node_cpu', figures.mysql.projection.node, figures.mysql.rawProjection.node);
-    result('projection_mysql_total_cpu', figures.mysql.projection.total, figures.mysql.rawProjection.total);
+  if (mysql) {
+    const total = (cost: Cost) => cost.node + cost.server;
+    result('participants_mysql_node_cpu', mysql.participants.node, mysql.participantsRaw.node);
+    result('participants_mysql_cpu', total(mysql.participants), total(mysql.participantsRaw));
+    result('projection_mysql_node_cpu', mysql.projection.node, mysql.projectionRaw.node);
+    result('projection_mysql_cpu', total(mysql.projection), total(mysql.projectionRaw));
   }
 }
 
