@@ -1,5 +1,7 @@
-import { createPool, type Pool, type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
-import type { ServiceSql, SqlSession, SqlValue, StatementResult, TransactionResult } from './serviceSql';
+import { createPool } from 'mysql2/promise';
+import { namedLockSession } from './mysqlNamedLock';
+import { execute, transactionOn } from './mysqlStatements';
+import type { ServiceSql } from './serviceSql';
 
 /**
  * The statement layer on MariaDB/MySQL: a mysql2 pool of its own.
@@ -25,75 +27,27 @@ export function openMysqlServiceSql(databaseUrl: string): ServiceSql {
     dateStrings: false,
     connectionLimit,
   });
-  const onPool = session(pool, async () => {
-    const connection = await pool.getConnection();
-    return { connection, done: () => connection.release() };
-  });
   return {
-    ...onPool,
-    withNamedLock: async (name, timeoutSeconds, work) => {
+    dialect: 'mysql',
+    run: (statement) => execute(pool, statement),
+    transaction: async (statements, keep) => {
       const connection = await pool.getConnection();
       try {
-        const [rows] = await connection.execute('SELECT GET_LOCK(?, ?) AS acquired', [name, timeoutSeconds]);
-        if ((rows as { acquired: number | null }[])[0]?.acquired !== 1) {
-          throw new Error(`named lock ${name} not acquired within ${timeoutSeconds}s: who holds it, and is it stuck?`);
-        }
-        try {
-          return await work(session(connection, async () => ({ connection, done: () => undefined })));
-        } finally {
-          // A connection that cannot release the lock is dropped, and the lock with it.
-          await connection.query('DO RELEASE_LOCK(?)', [name]).catch(() => connection.destroy());
-        }
+        return await transactionOn(connection, statements, keep);
       } finally {
+        connection.release();
+      }
+    },
+    withNamedLock: async (name, timeoutSeconds, work) => {
+      const connection = await pool.getConnection();
+      const lock = namedLockSession(connection, name, timeoutSeconds);
+      try {
+        return await work(lock.session);
+      } finally {
+        await lock.release();
         connection.release();
       }
     },
     close: () => pool.end(),
   };
-}
-
-type Borrowed = Readonly<{ connection: PoolConnection; done(): void }>;
-
-/** Statements on `executor` (the pool, or one connection); transactions on the connection `borrow` lends. */
-function session(executor: Pool | PoolConnection, borrow: () => Promise<Borrowed>): SqlSession {
-  return {
-    dialect: 'mysql',
-    run: async ({ sql, params }) => {
-      const [result] = await executor.execute(sql, params as SqlValue[]);
-      return resultOf(result);
-    },
-    transaction: async (statements, keep): Promise<TransactionResult> => {
-      const { connection, done } = await borrow();
-      try {
-        const sql = ['START TRANSACTION', ...statements.map((statement) => statement.sql)];
-        if (!keep) sql.push('COMMIT');
-        const params = statements.flatMap((statement) => statement.params);
-        const [raw] = await connection.query(sql.join(';\n'), params);
-        const results = (raw as unknown[]).slice(1, 1 + statements.length).map(resultOf);
-        if (!keep) return { committed: true, results };
-        const committed = keep(results);
-        await connection.query(committed ? 'COMMIT' : 'ROLLBACK');
-        return { committed, results };
-      } catch (error) {
-        await rollBack(connection);
-        throw error;
-      } finally {
-        done();
-      }
-    },
-  };
-}
-
-/** After a failed statement the transaction may still be open; a connection that cannot even roll back is dropped. */
-async function rollBack(connection: PoolConnection): Promise<void> {
-  try {
-    await connection.query('ROLLBACK');
-  } catch {
-    connection.destroy();
-  }
-}
-
-function resultOf(raw: unknown): StatementResult {
-  if (Array.isArray(raw)) return { rows: raw as Record<string, unknown>[], changes: 0 };
-  return { rows: [], changes: (raw as ResultSetHeader).affectedRows };
 }

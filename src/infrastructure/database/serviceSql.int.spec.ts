@@ -1,3 +1,4 @@
+import { createConnection } from 'mysql2/promise';
 import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from '../../testing/testServices';
 import { inList, serviceSqlOf, type ServiceSql } from './serviceSql';
 
@@ -102,5 +103,60 @@ describe.each<TestDatabaseKind>(['sqlite', 'mysql'])('the prepared-statement lay
     expect(params).toEqual(['a', 't1', 't2', 't2']);
     const { rows } = await sql.run({ sql: `SELECT id FROM notes WHERE id IN (${placeholders}) ORDER BY id`, params });
     expect(rows).toEqual([{ id: 'a' }, { id: 't1' }, { id: 't2' }]);
+  });
+});
+
+describe('the named lock on MariaDB', () => {
+  let database: TestDatabase;
+  let sql: ServiceSql;
+  const isFree = async (name: string) =>
+    Number((await sql.run({ sql: 'SELECT IS_FREE_LOCK(?) AS free', params: [name] })).rows[0]!.free);
+
+  beforeAll(async () => {
+    database = await createTestDatabase('mysql', { migrate: [] });
+    await database.db.schema.createTable('notes', (table) => {
+      table.string('id', 32).primary();
+    });
+    sql = serviceSqlOf(database.db);
+  });
+  afterAll(() => database.drop());
+
+  it('is held from the first statement to the commit of the transaction, with no round trip of its own', async () => {
+    await sql.withNamedLock('lock-a', 5, async (session) => {
+      expect(await isFree('lock-a')).toBe(1);
+      await session.run({ sql: 'SELECT id FROM notes', params: [] });
+      expect(await isFree('lock-a')).toBe(0);
+      await session.transaction([{ sql: 'INSERT INTO notes (id) VALUES (?)', params: ['a'] }]);
+      expect(await isFree('lock-a')).toBe(1);
+    });
+  });
+
+  it('is taken before a write that comes first, and let go when the work fails', async () => {
+    await expect(
+      sql.withNamedLock('lock-b', 5, async (session) => {
+        await session.run({ sql: 'INSERT INTO notes (id) VALUES (?)', params: ['b'] });
+        expect(await isFree('lock-b')).toBe(0);
+        throw new Error('work failed');
+      }),
+    ).rejects.toThrow('work failed');
+    expect(await isFree('lock-b')).toBe(1);
+  });
+
+  it('refuses to go on while someone else holds it', async () => {
+    const other = await createConnection(database.url);
+    try {
+      await other.query('SELECT GET_LOCK(?, 0)', ['lock-c']);
+      await expect(
+        sql.withNamedLock('lock-c', 0, (session) => session.run({ sql: 'SELECT id FROM notes', params: [] })),
+      ).rejects.toThrow(/lock-c not acquired/);
+      await expect(
+        sql.withNamedLock('lock-c', 0, (session) =>
+          session.transaction([{ sql: 'INSERT INTO notes (id) VALUES (?)', params: ['c'] }]),
+        ),
+      ).rejects.toThrow(/lock-c not acquired/);
+      expect((await sql.run({ sql: 'SELECT id FROM notes WHERE id = ?', params: ['c'] })).rows).toEqual([]);
+    } finally {
+      await other.end();
+    }
   });
 });
