@@ -90,6 +90,25 @@ describe.each<TestDatabaseKind>(['sqlite', 'mysql'])('the prepared-statement lay
     expect(await countOf('after-19')).toBe(19);
   });
 
+  it('writes asked for at once each succeed or fail on their own', async () => {
+    await sql.run(insert('g0', 0));
+    const [good, failed, refused, single] = await Promise.allSettled([
+      sql.transaction([insert('g1', 1), insert('g2', 2)]),
+      sql.transaction([insert('g3', 3), insert('g0', 9)]),
+      sql.transaction([insert('g4', 4)], () => false),
+      sql.run(insert('g5', 5)),
+    ]);
+    expect(good).toMatchObject({ status: 'fulfilled', value: { committed: true } });
+    expect(failed).toMatchObject({
+      status: 'rejected',
+      reason: { code: expect.stringMatching(/DUP_ENTRY|CONSTRAINT/) },
+    });
+    expect(refused).toMatchObject({ status: 'fulfilled', value: { committed: false } });
+    expect(single).toMatchObject({ status: 'fulfilled', value: { changes: 1 } });
+    const counts = await Promise.all(['g1', 'g2', 'g3', 'g4', 'g5'].map(countOf));
+    expect(counts).toEqual([1, 2, undefined, undefined, 5]);
+  });
+
   it('runs work holding a named lock, on one session', async () => {
     const answer = await sql.withNamedLock('notes-lock', 5, async (session) => {
       await session.transaction([insert('locked', 7)]);

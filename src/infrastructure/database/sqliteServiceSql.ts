@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { configureSqliteConnection, sqliteFilename } from './knexClient';
-import type { ServiceSql, SqlValue, Statement, StatementResult, TransactionResult } from './serviceSql';
+import type { ServiceSql, SqlValue, Statement, StatementResult } from './serviceSql';
+import { groupCommit } from './sqliteGroupCommit';
 
 /**
  * The statement layer on the SQLite service file: better-sqlite3 prepared statements (kept by SQL
@@ -16,6 +17,9 @@ import type { ServiceSql, SqlValue, Statement, StatementResult, TransactionResul
  * call; the knex writes left on this file (idempotency keys) are single statements, whose lock is
  * released before knex's promise resolves. (The rebuild keeps its knex transactions: it runs in the
  * CLI's own process, where nothing writes synchronously.)
+ *
+ * Writes, single statements included, are group-committed: those asked for in one turn of the
+ * event loop share one transaction, each in a savepoint of its own (sqliteGroupCommit.ts).
  *
  * Values are bound as knex binds them on SQLite, so rows read the same whichever wrote them: dates
  * as epoch milliseconds, booleans as 0/1.
@@ -43,36 +47,22 @@ export function openSqliteServiceSql(databaseUrl: string): ServiceSql {
     return { rows: [], changes: statement.run(...values).changes };
   };
 
-  const inTransaction = db.transaction(
-    (statements: readonly Statement[], keep?: (results: readonly StatementResult[]) => boolean) => {
-      const results = statements.map(execute);
-      if (keep && !keep(results)) throw new RolledBack(results);
-      return results;
-    },
-  );
+  const writes = groupCommit(db, execute);
 
   const sqlite: ServiceSql = {
     dialect: 'sqlite',
-    run: async (statement) => execute(statement),
-    transaction: async (statements, keep): Promise<TransactionResult> => {
-      try {
-        return { committed: true, results: inTransaction.immediate(statements, keep) };
-      } catch (error) {
-        if (error instanceof RolledBack) return { committed: false, results: error.results };
-        throw error;
-      }
+    run: async (statement) => {
+      if (prepare(statement.sql).reader) return execute(statement);
+      return (await writes.write([statement])).results[0]!;
     },
+    transaction: (statements, keep) => writes.write(statements, keep),
     withNamedLock: (_name, _timeoutSeconds, work) => work(sqlite),
     close: async () => {
+      writes.flush();
       db.close();
     },
   };
   return sqlite;
-}
-
-/** Thrown out of a transaction function to roll it back (better-sqlite3 rolls back on a throw). */
-class RolledBack {
-  constructor(readonly results: readonly StatementResult[]) {}
 }
 
 const sqliteValue = (value: SqlValue): string | number | null =>
