@@ -41,11 +41,11 @@ export function namedLockSession(connection: PoolConnection, name: string, timeo
       granted(lock);
       return resultOf(rows);
     },
-    transaction: async (statements, keep) => {
+    transaction: async (statements) => {
       if (!held) await take();
-      const result = await transactionOn(connection, statements, keep, [releaseLock]);
+      const results = await transactionOn(connection, statements, [releaseLock]);
       held = false;
-      return result;
+      return results;
     },
   };
 

@@ -8,10 +8,9 @@ import type { ServiceSql } from './serviceSql';
  * - A statement on its own is `execute`d: a server-side prepared statement, prepared once per
  *   connection and cached by mysql2, so the server parses it once.
  * - A transaction is ONE multi-statement `query` on one connection, `START TRANSACTION; …;
- *   COMMIT`: one round trip, and cheaper per statement than prepared statements one by one, in
- *   node and in mariadbd alike (bench/participants.bench.ts). When the caller must see the results
- *   before deciding, COMMIT or ROLLBACK follows as a second round trip. Values are escaped by
- *   mysql2 on the client for that query.
+ *   COMMIT`: one round trip, and cheaper per statement than prepared statements one by one (BEGIN,
+ *   executes, COMMIT), in node and in mariadbd alike. Values are escaped by mysql2 on the client
+ *   for that query.
  * Correctness under concurrency rests on the statements themselves (conditional updates, row
  * locks, unique keys, the stock CHECK constraint), not on the isolation level.
  */
@@ -33,10 +32,10 @@ export function openMysqlServiceSql(databaseUrl: string): ServiceSql {
   return {
     dialect: 'mysql',
     run: (statement) => execute(pool, statement),
-    transaction: async (statements, keep) => {
+    transaction: async (statements) => {
       const connection = await pool.getConnection();
       try {
-        return await transactionOn(connection, statements, keep);
+        return await transactionOn(connection, statements);
       } finally {
         connection.release();
       }

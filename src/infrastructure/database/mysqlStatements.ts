@@ -1,5 +1,5 @@
 import type { Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
-import type { SqlValue, Statement, StatementResult, TransactionResult } from './serviceSql';
+import type { SqlValue, Statement, StatementResult } from './serviceSql';
 
 /** How the MariaDB statement layer (mysqlServiceSql.ts) sends statements and transactions. */
 
@@ -10,29 +10,19 @@ export async function execute(executor: Pool | PoolConnection, { sql, params }: 
 
 /**
  * `START TRANSACTION`, the statements and `COMMIT` in one round trip, then the `after` statements
- * (outside the transaction); with `keep`, COMMIT or ROLLBACK (and `after`) in a second one.
+ * (outside the transaction).
  */
 export async function transactionOn(
   connection: PoolConnection,
   statements: readonly Statement[],
-  keep?: (results: readonly StatementResult[]) => boolean,
   after: readonly Statement[] = [],
-): Promise<TransactionResult> {
-  const ending = (end: string) => [end, ...after.map((statement) => statement.sql)];
-  const afterParams = after.flatMap((statement) => statement.params);
+): Promise<StatementResult[]> {
+  const sql = ['START TRANSACTION', ...statements.map((statement) => statement.sql), 'COMMIT'];
+  for (const statement of after) sql.push(statement.sql);
+  const params = [...statements, ...after].flatMap((statement) => statement.params);
   try {
-    const sql = [
-      'START TRANSACTION',
-      ...statements.map((statement) => statement.sql),
-      ...(keep ? [] : ending('COMMIT')),
-    ];
-    const params = [...statements.flatMap((statement) => statement.params), ...(keep ? [] : afterParams)];
     const [raw] = await connection.query(sql.join(';\n'), params);
-    const results = (raw as unknown[]).slice(1, 1 + statements.length).map(resultOf);
-    if (!keep) return { committed: true, results };
-    const committed = keep(results);
-    await connection.query(ending(committed ? 'COMMIT' : 'ROLLBACK').join(';\n'), afterParams);
-    return { committed, results };
+    return (raw as unknown[]).slice(1, 1 + statements.length).map(resultOf);
   } catch (error) {
     await rollBack(connection);
     throw error;

@@ -8,14 +8,16 @@ import { openSqliteServiceSql } from './sqliteServiceSql';
  * CPU per query): the built-in participants and the live projection writer talk to this small
  * statement layer, one implementation per dialect.
  *
- * A transaction is a list of statements sent together, then committed — or, when `keep` says so
- * after looking at their results, rolled back. That shape is enough for every write on the hot
- * path, and it is what each dialect does best:
+ * A transaction is a list of statements sent together and committed; a statement that fails rolls
+ * it all back. Decisions that depend on a statement's result are made by the statements themselves
+ * (conditional updates, guards that fail the transaction), so no transaction waits on the client
+ * between its statements. That shape is enough for every write on the hot path, and it is what
+ * each dialect does best:
  * - SQLite: one synchronous better-sqlite3 transaction (BEGIN IMMEDIATE), on a connection of its
  *   own (sqliteServiceSql.ts says why it must be synchronous);
  * - MariaDB: one multi-statement round trip `START TRANSACTION; …; COMMIT` on one pooled
- *   connection (two round trips when `keep` has to see the results first). Single statements go
- *   through `execute`: server-side prepared statements, cached per connection.
+ *   connection. Single statements go through `execute`: server-side prepared statements, cached
+ *   per connection.
  */
 export type SqlValue = string | number | boolean | Date | null;
 
@@ -28,20 +30,12 @@ export type StatementResult = Readonly<{
   changes: number;
 }>;
 
-export type TransactionResult = Readonly<{ committed: boolean; results: readonly StatementResult[] }>;
-
 export interface SqlSession {
   readonly dialect: SqlDialect;
   /** One statement on its own, committed as it ends. */
   run(statement: Statement): Promise<StatementResult>;
-  /**
-   * The statements in one transaction, in order. Commits, unless `keep` returns false for their
-   * results: then rolls back. A statement that fails rolls everything back and rejects.
-   */
-  transaction(
-    statements: readonly Statement[],
-    keep?: (results: readonly StatementResult[]) => boolean,
-  ): Promise<TransactionResult>;
+  /** The statements in one transaction, in order, committed; one that fails rolls them all back and rejects. */
+  transaction(statements: readonly Statement[]): Promise<readonly StatementResult[]>;
 }
 
 export interface ServiceSql extends SqlSession {

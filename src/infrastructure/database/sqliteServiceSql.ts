@@ -53,9 +53,9 @@ export function openSqliteServiceSql(databaseUrl: string): ServiceSql {
     dialect: 'sqlite',
     run: async (statement) => {
       if (prepare(statement.sql).reader) return execute(statement);
-      return (await writes.write([statement])).results[0]!;
+      return (await writes.write([statement]))[0]!;
     },
-    transaction: (statements, keep) => writes.write(statements, keep),
+    transaction: (statements) => writes.write(statements),
     withNamedLock: (_name, _timeoutSeconds, work) => work(sqlite),
     close: async () => {
       writes.flush();

@@ -8,23 +8,26 @@ import type {
   StepRequest,
 } from '../../../application/ports/participants';
 import type { MedicationLine, ShortLine } from '../../../domain/events/values';
+import { isNotNullViolation } from '../../database/notNullViolation';
 import { serviceSqlOf, type ServiceSql } from '../../database/serviceSql';
 import { selectItems, type CatalogItemRow } from './catalogItems';
-import { insertLines, releaseLines, selectReleasedLines, takeLine } from './inventoryStatements';
+import { releaseLines, selectReleasedLines, takeLine } from './inventoryStatements';
 import { StepLedger } from './stepLedger';
 
 /**
  * Reservations against `catalog_items` (SPEC §4), all or nothing across the order's lines.
  *
- * One short transaction per reservation, sent in one go (one round trip on MariaDB, then COMMIT):
- * the ledger row with the success answer, then each line taken by a conditional update
- * (`reserved = reserved + q WHERE on_hand - reserved >= q`, so two reservations can never both take
- * the last units, on any number of connections), then the lines. Lines go in sku order, so
- * concurrent reservations lock rows in the same order and cannot deadlock. If any line was not
- * taken, the whole transaction rolls back; the catalog then says which skus are unknown or short,
- * and the rejection is recorded on its own.
+ * One short transaction per reservation, sent in one go (one round trip on MariaDB): the ledger
+ * row with the success answer, then per line a conditional update that takes the quantity only if
+ * it is available and the line's record, guarded so that a line not taken fails the transaction
+ * (inventoryStatements.ts). Lines go in sku order, so concurrent reservations lock rows in the same
+ * order and cannot deadlock. If a line was not taken, everything rolls back; the catalog then says
+ * which skus are unknown or short, and the rejection is recorded on its own.
  */
 type ReservationDecision = Exclude<ReserveInventoryOutcome, AlreadyCompensated>;
+
+/** Attempts per reservation: one more each time stock missing at the attempt was back for the read. */
+const maxAttempts = 5;
 
 export function createBuiltinInventory({ db, clock }: { db: Knex; clock: Clock }): InventoryParticipant {
   const sql = serviceSqlOf(db);
@@ -36,21 +39,28 @@ export function createBuiltinInventory({ db, clock }: { db: Knex; clock: Clock }
 
   const reserve = async (request: StepRequest): Promise<ReservationDecision> => {
     const lines = mergedInSkuOrder(request.medications);
-    const now = clock.now();
-    const success: ReservationDecision = { outcome: 'succeeded', reservationId: randomUUID(), lines };
-    const taken = await sql.transaction(
-      [
-        ledger.record(request, success, [success.reservationId]),
-        ...lines.map((line) => takeLine(line, now)),
-        insertLines(request.sagaId, lines),
-      ],
-      (results) => lines.every((_, index) => results[1 + index]!.changes === 1),
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const success: ReservationDecision = { outcome: 'succeeded', reservationId: randomUUID(), lines };
+      const now = clock.now();
+      try {
+        await sql.transaction([
+          ledger.record(request, success, [success.reservationId]),
+          ...lines.flatMap((line) => takeLine(sql.dialect, request.sagaId, line, now)),
+        ]);
+        return success;
+      } catch (error) {
+        // Anything but a line not taken (a redelivery's duplicate ledger row, say) is the caller's.
+        if (!isNotNullViolation(error)) throw error;
+      }
+      const rejection = await rejectionFor(sql, lines);
+      if (rejection) {
+        await sql.run(ledger.record(request, rejection, [null]));
+        return rejection;
+      }
+    }
+    throw new Error(
+      `reservation for saga ${request.sagaId}: stock kept coming back between attempts (${maxAttempts}); retry it`,
     );
-    if (taken.committed) return success;
-    const missed = lines.filter((_, index) => taken.results[1 + index]!.changes !== 1);
-    const rejection = await rejectionFor(sql, missed);
-    await sql.run(ledger.record(request, rejection, [null]));
-    return rejection;
   };
 
   return {
@@ -67,19 +77,21 @@ export function createBuiltinInventory({ db, clock }: { db: Knex; clock: Clock }
   };
 }
 
-/** Why the lines the conditional updates missed were missed: unknown skus first, else short stock. */
-async function rejectionFor(sql: ServiceSql, missed: readonly MedicationLine[]): Promise<ReservationDecision> {
-  const rows = (await sql.run(selectItems(missed.map((line) => line.sku)))).rows as CatalogItemRow[];
+/** Why the lines cannot be reserved, as the catalog stands now: unknown skus first, else short ones. */
+async function rejectionFor(
+  sql: ServiceSql,
+  lines: readonly MedicationLine[],
+): Promise<ReservationDecision | undefined> {
+  const rows = (await sql.run(selectItems(lines.map((line) => line.sku)))).rows as CatalogItemRow[];
   const available = new Map(rows.map((row) => [row.sku, Math.max(0, row.on_hand - row.reserved)]));
-  const unknownSkus = missed.filter((line) => !available.has(line.sku)).map((line) => line.sku);
+  const unknownSkus = lines.filter((line) => !available.has(line.sku)).map((line) => line.sku);
   if (unknownSkus.length > 0) {
     return rejection('UNKNOWN_SKU', `the catalog has no item ${unknownSkus.join(', ')}`, [], unknownSkus);
   }
-  const shortLines = missed.map((line) => ({
-    sku: line.sku,
-    requested: line.quantity,
-    available: available.get(line.sku) ?? 0,
-  }));
+  const shortLines = lines
+    .filter((line) => available.get(line.sku)! < line.quantity)
+    .map((line) => ({ sku: line.sku, requested: line.quantity, available: available.get(line.sku)! }));
+  if (shortLines.length === 0) return undefined;
   const summary = shortLines.map((l) => `${l.sku} (requested ${l.requested}, available ${l.available})`).join(', ');
   return rejection('INSUFFICIENT_STOCK', `not enough stock for ${summary}`, shortLines, []);
 }

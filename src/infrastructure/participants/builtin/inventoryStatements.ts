@@ -9,16 +9,25 @@ import { catalogItemsTable } from './catalogItems';
  */
 const linesTable = 'inventory_reservation_lines';
 
-/** Takes a line's quantity only if it is available: two reservations can never both take the last units. */
-export const takeLine = (line: MedicationLine, now: Date): Statement => ({
-  sql: `UPDATE ${catalogItemsTable} SET reserved = reserved + ?, updated_at = ? WHERE sku = ? AND on_hand - reserved >= ?`,
-  params: [line.quantity, now, line.sku, line.quantity],
-});
-
-export const insertLines = (sagaId: string, lines: readonly MedicationLine[]): Statement => ({
-  sql: `INSERT INTO ${linesTable} (saga_id, sku, quantity, status) VALUES ${lines.map(() => "(?, ?, ?, 'reserved')").join(', ')}`,
-  params: lines.flatMap((line) => [sagaId, line.sku, line.quantity]),
-});
+/**
+ * Takes a line's quantity only if it is available (a conditional update: two reservations can
+ * never both take the last units), then records the line. The record's status is NULL when the
+ * update took nothing, which fails the NOT NULL column and with it the whole transaction: the
+ * reservation is all or nothing without the client looking at each update's result in between.
+ * (`changes()` / `ROW_COUNT()`: the rows the statement just before changed.)
+ */
+export const takeLine = (dialect: SqlDialect, sagaId: string, line: MedicationLine, now: Date): Statement[] => [
+  {
+    sql: `UPDATE ${catalogItemsTable} SET reserved = reserved + ?, updated_at = ? WHERE sku = ? AND on_hand - reserved >= ?`,
+    params: [line.quantity, now, line.sku, line.quantity],
+  },
+  {
+    sql:
+      `INSERT INTO ${linesTable} (saga_id, sku, quantity, status) ` +
+      `VALUES (?, ?, ?, CASE WHEN ${dialect === 'sqlite' ? 'changes()' : 'ROW_COUNT()'} = 1 THEN 'reserved' END)`,
+    params: [sagaId, line.sku, line.quantity],
+  },
+];
 
 /**
  * Gives back what the saga's lines still hold, and marks them released. Both change nothing once

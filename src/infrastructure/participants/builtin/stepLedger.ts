@@ -97,7 +97,7 @@ export class StepLedger {
     answer: Statement,
   ): Promise<StatementResult> {
     const now = this.clock.now();
-    const { results } = await this.sql.transaction([
+    const results = await this.sql.transaction([
       { sql: this.tombstoneSql, params: [request.sagaId, request.orderId, now, now] },
       { sql: this.flipSql, params: [now, request.sagaId] },
       ...undo,
