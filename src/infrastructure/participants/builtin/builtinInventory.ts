@@ -39,6 +39,7 @@ export function createBuiltinInventory({ db, clock }: { db: Knex; clock: Clock }
 
   const reserve = async (request: StepRequest): Promise<ReservationDecision> => {
     const lines = mergedInSkuOrder(request.medications);
+    let miss: unknown;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const success: ReservationDecision = { outcome: 'succeeded', reservationId: randomUUID(), lines };
       const now = clock.now();
@@ -51,6 +52,7 @@ export function createBuiltinInventory({ db, clock }: { db: Knex; clock: Clock }
       } catch (error) {
         // Anything but a line not taken (a redelivery's duplicate ledger row, say) is the caller's.
         if (!isNotNullViolation(error)) throw error;
+        miss = error;
       }
       const rejection = await rejectionFor(sql, lines);
       if (rejection) {
@@ -59,7 +61,9 @@ export function createBuiltinInventory({ db, clock }: { db: Knex; clock: Clock }
       }
     }
     throw new Error(
-      `reservation for saga ${request.sagaId}: stock kept coming back between attempts (${maxAttempts}); retry it`,
+      `reservation for saga ${request.sagaId}: a line was not taken ${maxAttempts} times, yet the catalog covered ` +
+        'every line each time it was read afterwards; retry it',
+      { cause: miss },
     );
   };
 
