@@ -16,27 +16,26 @@
  *
  *   npm run bench:participants     (MariaDB at TEST_MYSQL_URL; PARTICIPANTS_BENCH_ONLY=sqlite|mysql)
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import { createPool } from 'mysql2/promise';
-import { currentSchemaVersion } from '../src/application/eventCatalog';
 import { systemClock } from '../src/application/ports/clock';
 import type { RecordedEvent } from '../src/application/ports/eventStore';
 import type { StepRequest } from '../src/application/ports/participants';
 import { orderFulfillmentSagasProjection } from '../src/application/projections/orderFulfillmentSagasProjection';
 import { projectionConsumer, type ProjectionStorage } from '../src/application/projections/projection';
 import type { SagaSummaryWriter } from '../src/application/projections/orderFulfillmentSagasProjection';
-import { decide, startSaga, type SagaInput } from '../src/domain/saga';
-import { sagaDefinitionOf } from '../src/infrastructure/app/sagaRoles';
 import { loadConfig } from '../src/infrastructure/config/config';
 import { databaseLocations, migrateAll } from '../src/infrastructure/database/databases';
 import { createKnex, sqliteFilename } from '../src/infrastructure/database/knexClient';
 import { createParticipants, type Participants } from '../src/infrastructure/participants/createParticipants';
 import { sqlSagaProjectionStorage } from '../src/infrastructure/readModel/sqlSagaProjectionStorage';
 import { createMysqlTestDatabase } from '../src/testing/testServices';
+import { measure, serverIdleRate, type Meter } from './support/cpuMeters';
+import { happyLog } from './support/happySagaLog';
 
 type Backend = 'sqlite' | 'mysql';
 
@@ -80,84 +79,6 @@ async function open(backend: Backend): Promise<Opened> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CPU meters
-
-const ticksPerSecond = 100;
-
-function mariadbdPid(): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      if (comm === 'mariadbd' || comm === 'mysqld') return Number(entry);
-    } catch {
-      // a process that ended while we looked
-    }
-  }
-  return undefined;
-}
-
-/** utime + stime of a process, in microseconds. */
-function processCpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6;
-}
-
-type Meter = Readonly<{ nodeMicros: number; serverMicros: number; ownThreadsMicros: number; seconds: number }>;
-
-/** CPU of the mariadbd threads serving this run's connections (one thread per connection), by thread id. */
-async function ownThreadsCpu(opened: Opened, pid: number): Promise<Map<number, number>> {
-  const [rows] = (await opened.db.raw(
-    'SELECT TID AS tid FROM information_schema.PROCESSLIST WHERE DB = DATABASE()',
-  )) as [{ tid: number }[]];
-  const cpu = new Map<number, number>();
-  for (const { tid } of rows) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      cpu.set(tid, ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6);
-    } catch {
-      // a connection that closed meanwhile
-    }
-  }
-  return cpu;
-}
-
-/**
- * Node's CPU and, on MariaDB, the whole server's (which counts other users of a shared server too)
- * and that of the threads serving this run's connections (which misses InnoDB's background work):
- * the server's share lies between the two.
- */
-async function measure(backend: Backend, opened: Opened, work: () => Promise<void>): Promise<Meter> {
-  const pid = backend === 'mysql' ? mariadbdPid() : undefined;
-  const threadsBefore = pid ? await ownThreadsCpu(opened, pid) : new Map<number, number>();
-  const serverBefore = pid ? processCpuMicros(pid) : 0;
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  await work();
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
-  const serverMicros = pid ? processCpuMicros(pid) - serverBefore : 0;
-  let ownThreadsMicros = 0;
-  if (pid) {
-    // Threads that served us throughout: a thread that appeared meanwhile may be a reused one.
-    for (const [tid, after] of await ownThreadsCpu(opened, pid)) {
-      const before = threadsBefore.get(tid);
-      if (before !== undefined) ownThreadsMicros += after - before;
-    }
-  }
-  return { nodeMicros: cpu.user + cpu.system, serverMicros, ownThreadsMicros, seconds };
-}
-
-/** The server's CPU while we do nothing: what other users of a shared MariaDB add to each figure. */
-async function serverIdleRate(): Promise<number> {
-  const pid = mariadbdPid();
-  if (!pid) return 0;
-  const before = processCpuMicros(pid);
-  await new Promise((resolve) => setTimeout(resolve, 2_000));
-  return (processCpuMicros(pid) - before) / 2;
-}
 
 /** Runs `count` tasks, `concurrency` at a time. */
 async function inFlight(count: number, task: (index: number) => Promise<void>): Promise<void> {
@@ -201,9 +122,7 @@ async function participantsRun(backend: Backend, opened: Opened) {
   for (const sku of skus) await participants.catalog.putItem(sku, { name: sku, onHand: 100_000_000 });
   await inFlight(300, (index) => runSaga(participants, requestOf('0000', index), index)); // warm-up
   const count = sagaCount[backend];
-  return measure(backend, opened, () =>
-    inFlight(count, (index) => runSaga(participants, requestOf('0001', index), index)),
-  );
+  return measure(opened.db, () => inFlight(count, (index) => runSaga(participants, requestOf('0001', index), index)));
 }
 
 /** The bare driver: three single-row prepared INSERTs per saga, 32 sagas in flight. */
@@ -224,7 +143,7 @@ async function participantsBaseline(backend: Backend, opened: Opened): Promise<M
     };
     try {
       await inFlight(300, (index) => saga(-1 - index));
-      return await measure(backend, opened, () => inFlight(count, saga));
+      return await measure(opened.db, () => inFlight(count, saga));
     } finally {
       db.close();
     }
@@ -237,7 +156,7 @@ async function participantsBaseline(backend: Backend, opened: Opened): Promise<M
         await pool.execute('INSERT INTO bench_rows (id, v, at) VALUES (?, ?, ?)', row(index, step));
     };
     await inFlight(300, (index) => saga(-1 - index));
-    return await measure(backend, opened, () => inFlight(count, saga));
+    return await measure(opened.db, () => inFlight(count, saga));
   } finally {
     await pool.end();
   }
@@ -246,78 +165,6 @@ async function participantsBaseline(backend: Backend, opened: Opened): Promise<M
 // ---------------------------------------------------------------------------------------------
 // Projection
 
-/**
- * The log a run of happy sagas writes, `concurrency` sagas at a time: each saga's appends
- * (OrderCreated; the reactor's lifecycle events; each step's outcome) interleaved with the others'.
- */
-function happyLog(sagas: number, run: string, after = 0): RecordedEvent[] {
-  const definition = sagaDefinitionOf(loadConfig({}));
-  const log: RecordedEvent[] = [];
-  let position = after;
-  const append = (type: string, data: object, sagaId: string, at: Date) =>
-    log.push({
-      position: ++position,
-      stream: `bench-${sagaId}`,
-      revision: 0,
-      type,
-      data,
-      metadata: {
-        eventId: `${run}-${position}`,
-        correlationId: sagaId,
-        causationId: 'bench',
-        occurredAt: at.toISOString(),
-        schemaVersion: currentSchemaVersion(type as never),
-      },
-    } as RecordedEvent);
-  for (let wave = 0; wave < sagas; wave += concurrency) {
-    const phases = Array.from({ length: Math.min(concurrency, sagas - wave) }, (_, offset) =>
-      sagaPhases(definition, `20000000-${run}-4000-8000-${String(wave + offset).padStart(12, '0')}`),
-    );
-    for (let phase = 0; phase < phases[0]!.length; phase++) {
-      for (const saga of phases)
-        for (const event of saga[phase]!) append(event.type, event.data, event.sagaId, event.at);
-    }
-  }
-  return log;
-}
-
-type PhaseEvent = Readonly<{ type: string; data: object; sagaId: string; at: Date }>;
-
-function sagaPhases(definition: ReturnType<typeof sagaDefinitionOf>, sagaId: string): PhaseEvent[][] {
-  const orderId = `3${sagaId.slice(1)}`;
-  const ids = { sagaId, orderId };
-  const at = new Date('2024-05-01T10:00:00.000Z');
-  const phases: PhaseEvent[][] = [
-    [
-      {
-        type: 'OrderCreated',
-        data: {
-          ...ids,
-          patientId: 'p',
-          prescriberId: 'dr',
-          medications: [{ sku: 'BENCH-0', quantity: 1 }],
-          shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
-        },
-        sagaId,
-        at,
-      },
-    ],
-  ];
-  let decision = startSaga(definition, { ...ids, now: at });
-  phases.push(decision.events.map((event) => ({ ...event, sagaId, at })));
-  const inputs: SagaInput[] = [
-    { type: 'PrescriptionCreated', data: { ...ids, prescriptionId: 'rx' } },
-    { type: 'InventoryReserved', data: { ...ids, reservationId: 'r', lines: [{ sku: 'BENCH-0', quantity: 1 }] } },
-    { type: 'ShipmentInitiated', data: { ...ids, shipmentId: 's', carrier: 'UPS', trackingNumber: '1Z' } },
-  ];
-  for (const input of inputs) {
-    phases.push([{ type: input.type, data: input.data, sagaId, at }]);
-    decision = decide(definition, decision.snapshot, input, { now: at });
-    phases.push(decision.events.map((event) => ({ ...event, sagaId, at })));
-  }
-  return phases;
-}
-
 async function projectionRun(backend: Backend, opened: Opened) {
   const { projection } = wire(opened.db);
   const consumer = projectionConsumer(orderFulfillmentSagasProjection, projection, 'bench');
@@ -325,12 +172,12 @@ async function projectionRun(backend: Backend, opened: Opened) {
     for (let start = 0; start < log.length; start += projectionBatch)
       await consumer.handleBatch(log.slice(start, start + projectionBatch));
   };
-  const warmUp = happyLog(300, '0000');
+  const warmUp = happyLog(300, concurrency, '0000');
   await feed(warmUp);
-  const log = happyLog(projectedSagas[backend], '0001', warmUp.at(-1)!.position);
+  const log = happyLog(projectedSagas[backend], concurrency, '0001', warmUp.at(-1)!.position);
   const handled = new Set<string>(orderFulfillmentSagasProjection.canHandle);
   const summaryEvents = log.filter((event) => handled.has(event.type)).length / projectedSagas[backend];
-  return { meter: await measure(backend, opened, () => feed(log)), summaryEvents, log };
+  return { meter: await measure(opened.db, () => feed(log)), summaryEvents, log };
 }
 
 /** The bare driver: per batch, one transaction writing one row per saga it touches, and the checkpoint. */
@@ -354,7 +201,7 @@ async function projectionBaseline(backend: Backend, opened: Opened, log: Recorde
       upsert.run('checkpoint', 'position', position);
     });
     try {
-      return await measure(backend, opened, async () => {
+      return await measure(opened.db, async () => {
         for (const [index, sagaIds] of batches.entries()) {
           batch.immediate(sagaIds, index);
           await Promise.resolve();
@@ -370,7 +217,7 @@ async function projectionBaseline(backend: Backend, opened: Opened, log: Recorde
     const upsert = (rows: number) =>
       `INSERT INTO bench_summaries (id, v, at) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?)').join(', ')} ` +
       'ON DUPLICATE KEY UPDATE v = VALUES(v), at = VALUES(at)';
-    return await measure(backend, opened, async () => {
+    return await measure(opened.db, async () => {
       const connection = await pool.getConnection();
       try {
         for (const [index, sagaIds] of batches.entries()) {
