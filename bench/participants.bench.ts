@@ -7,7 +7,9 @@
  *
  * Figures: node CPU (process.cpuUsage) and, on MariaDB, the server's CPU (utime + stime of the
  * `mariadbd` process from /proc, in 10 ms ticks: other users of the server count too, so the
- * server's idle rate is printed beside it). Same-run baselines on the bare driver:
+ * server's idle rate is printed first, and so is the CPU of the threads serving the bench's own
+ * connections, which misses InnoDB's background work: the server's share lies between the two).
+ * The RESULT lines use the whole process. Same-run baselines on the bare driver:
  * - participants: three single-row prepared INSERTs per saga (one ledger row per step, the least
  *   any implementation must write), with the same concurrency;
  * - projection: per batch, one transaction writing one row per saga the batch touches and the
