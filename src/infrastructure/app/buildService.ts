@@ -22,9 +22,9 @@ import { asLoggerPort, createLogger } from '../observability/logger';
 import { createMetrics, type FulfillmentMetrics } from '../observability/metrics';
 import { createParticipants, type Participants } from '../participants/createParticipants';
 import { createJobQueue } from '../queue/createJobQueue';
-import { knexSagaProjectionStorage, loadProjectionCheckpoint } from '../readModel/knexProjectionStorage';
+import { loadProjectionCheckpoint } from '../readModel/knexProjectionStorage';
 import { knexSagaReadModel } from '../readModel/knexSagaReadModel';
-import { liveSagasTable } from '../readModel/sagaSummaryRows';
+import { sqlSagaProjectionStorage } from '../readModel/sqlSagaProjectionStorage';
 import { loadOrCreateApiTokens } from './apiTokens';
 import type { StoppedSagaStore } from '../../application/ports/stoppedSagas';
 import { knexStoppedSagaStore } from '../sagaStore/knexStoppedSagaStore';
@@ -170,10 +170,7 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
       const subscription = startCatchUpSubscription({
         name: orderFulfillmentSagasProjection.name,
         store: eventStore,
-        consumer: projectionConsumer(
-          orderFulfillmentSagasProjection,
-          knexSagaProjectionStorage(serviceDb, liveSagasTable),
-        ),
+        consumer: projectionConsumer(orderFulfillmentSagasProjection, sqlSagaProjectionStorage(serviceDb)),
         logger,
       });
       onClose(() => subscription.stop());

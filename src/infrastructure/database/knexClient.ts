@@ -16,6 +16,10 @@ export function sqliteFilename(databaseUrl: string): string {
 }
 
 export function createKnex(databaseUrl: string, options: { poolMax?: number } = {}): Knex {
+  return withCompanions(createKnexClient(databaseUrl, options), databaseUrl);
+}
+
+function createKnexClient(databaseUrl: string, options: { poolMax?: number }): Knex {
   if (dialectOf(databaseUrl) === 'sqlite') {
     const filename = sqliteFilename(databaseUrl);
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
@@ -39,6 +43,43 @@ export function createKnex(databaseUrl: string, options: { poolMax?: number } = 
     } as Knex.MySql2ConnectionConfig,
     pool: { min: 0, max: options.poolMax ?? 20 },
   });
+}
+
+/**
+ * Connections opened beside a knex client to the same database (the prepared-statement layer,
+ * serviceSql.ts) live as long as the client: its `destroy()` closes them first. Everything that
+ * owns a knex client destroys it already, so none of them has a second thing to close.
+ */
+export type KnexCompanions = Readonly<{
+  dialect: SqlDialect;
+  url: string;
+  closeWith(close: () => Promise<void>): void;
+}>;
+
+const companions = new WeakMap<Knex, KnexCompanions>();
+
+function withCompanions(db: Knex, url: string): Knex {
+  const closers: (() => Promise<void>)[] = [];
+  const destroy = db.destroy.bind(db) as (callback?: unknown) => Promise<void>;
+  // knex defines `destroy` as a non-writable (but configurable) property.
+  Object.defineProperty(db, 'destroy', {
+    configurable: true,
+    value: async (callback?: unknown) => {
+      for (const close of closers.splice(0).reverse()) await close();
+      return destroy(callback);
+    },
+  });
+  companions.set(db, { dialect: dialectOf(url), url, closeWith: (close) => void closers.push(close) });
+  return db;
+}
+
+export function companionsOf(db: Knex): KnexCompanions {
+  const found = companions.get(db);
+  if (!found) throw new Error('this knex client was not made by createKnex: its database URL is unknown');
+  if (found.dialect === 'sqlite' && sqliteFilename(found.url) === ':memory:') {
+    throw new Error('an in-memory SQLite database cannot be shared with a second connection: use a file');
+  }
+  return found;
 }
 
 type SqliteConnection = { pragma(statement: string): unknown };

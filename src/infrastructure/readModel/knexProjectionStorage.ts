@@ -26,7 +26,7 @@ export async function storeProjectionCheckpoint(
  * SQLite's single writer lock does the same job there.
  */
 export const projectionLockName = (table: string) => `projection:${table}`;
-const lockTimeoutSeconds = 60;
+export const lockTimeoutSeconds = 60;
 
 export async function withProjectionLock<T>(trx: Knex.Transaction, table: string, work: () => Promise<T>): Promise<T> {
   if (!isMysql(trx)) return work();

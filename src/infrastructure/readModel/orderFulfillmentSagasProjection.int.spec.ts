@@ -10,6 +10,7 @@ import { knexSagaProjectionStorage, loadProjectionCheckpoint } from './knexProje
 import { knexSagaReadModel } from './knexSagaReadModel';
 import { rebuildSagasProjection } from './projectionRebuild';
 import { liveSagasTable } from './sagaSummaryRows';
+import { sqlSagaProjectionStorage } from './sqlSagaProjectionStorage';
 
 const origin = { causationId: 'test', actor: 'test' };
 
@@ -113,11 +114,9 @@ describe.each(['sqlite', 'mysql'] as const)('order_fulfillment_sagas projection 
   });
   afterEach(() => harness.dispose());
 
+  /** The live projection's storage (prepared statements), as the service runs it. */
   const consumer = () =>
-    projectionConsumer(
-      orderFulfillmentSagasProjection,
-      knexSagaProjectionStorage(harness.service.serviceDb, liveSagasTable),
-    );
+    projectionConsumer(orderFulfillmentSagasProjection, sqlSagaProjectionStorage(harness.service.serviceDb));
 
   it('folds each saga into one row, with its checkpoint, and a replay changes nothing', async () => {
     await writeHistories(harness, 8);
@@ -148,6 +147,22 @@ describe.each(['sqlite', 'mysql'] as const)('order_fulfillment_sagas projection 
     await consumer().handleBatch(events);
     await consumer().handleBatch(events.slice(5, 20));
     expect(await rowsOf(harness)).toEqual(rows);
+  });
+
+  it('the live writer and the rebuild’s knex writer store the very same rows', async () => {
+    await writeHistories(harness, 8);
+    const events = await allEvents(harness.service.eventStore);
+    for (let start = 0; start < events.length; start += 7) await consumer().handleBatch(events.slice(start, start + 7));
+    const live = await rowsOf(harness);
+
+    await harness.service.serviceDb(liveSagasTable).delete();
+    const knexConsumer = projectionConsumer(
+      orderFulfillmentSagasProjection,
+      knexSagaProjectionStorage(harness.service.serviceDb, liveSagasTable),
+      'knex',
+    );
+    await knexConsumer.handleBatch(events);
+    expect(await rowsOf(harness)).toEqual(live);
   });
 
   it('rebuilds into a fresh table and swaps it in with exactly the live rows (SPEC §9.5)', async () => {

@@ -7,39 +7,38 @@ import {
   type CatalogItem,
   type CatalogItemChange,
 } from '../../../application/ports/participants';
-import { catalogItemsTable, toCatalogItem, type CatalogItemRow } from './catalogItems';
+import { serviceSqlOf } from '../../database/serviceSql';
 import { isUniqueViolation } from '../../database/uniqueViolation';
+import { catalogItemsTable, selectItem, selectItems, toCatalogItem, type CatalogItemRow } from './catalogItems';
 
 /**
- * Catalog administration on `catalog_items`. Setting `onHand` is one conditional update
- * (`WHERE reserved <= onHand`), so it can never slip below what a concurrent reservation holds.
+ * Catalog administration on `catalog_items`, on prepared statements (serviceSql.ts). Setting
+ * `onHand` is one conditional update (`WHERE reserved <= onHand`), so it can never slip below what
+ * a concurrent reservation holds.
  */
+const updateItemSql =
+  `UPDATE ${catalogItemsTable} SET on_hand = ?, name = COALESCE(?, name), controlled = COALESCE(?, controlled), ` +
+  'updated_at = ? WHERE sku = ? AND reserved <= ?';
+const insertItemSql = `INSERT INTO ${catalogItemsTable} (sku, name, controlled, on_hand, reserved, updated_at) VALUES (?, ?, ?, ?, 0, ?)`;
+
 export function createBuiltinCatalog({ db, clock }: { db: Knex; clock: Clock }): Catalog {
+  const sql = serviceSqlOf(db);
+
   const getItem = async (sku: string): Promise<CatalogItem | undefined> => {
-    const row = await db<CatalogItemRow>(catalogItemsTable).where({ sku }).first();
+    const [row] = (await sql.run(selectItem(sku))).rows as CatalogItemRow[];
     return row ? toCatalogItem(row) : undefined;
   };
 
-  const updateItem = (sku: string, change: CatalogItemChange) =>
-    db(catalogItemsTable)
-      .where({ sku })
-      .andWhere('reserved', '<=', change.onHand)
-      .update({
-        on_hand: change.onHand,
-        ...(change.name === undefined ? {} : { name: change.name }),
-        ...(change.controlled === undefined ? {} : { controlled: change.controlled }),
-        updated_at: clock.now(),
-      });
+  const updateItem = async (sku: string, change: CatalogItemChange): Promise<boolean> => {
+    const params = [change.onHand, change.name ?? null, change.controlled ?? null, clock.now(), sku, change.onHand];
+    return (await sql.run({ sql: updateItemSql, params })).changes === 1;
+  };
 
   const insertItem = async (sku: string, change: CatalogItemChange & { name: string }): Promise<boolean> => {
     try {
-      await db(catalogItemsTable).insert({
-        sku,
-        name: change.name,
-        controlled: change.controlled ?? false,
-        on_hand: change.onHand,
-        reserved: 0,
-        updated_at: clock.now(),
+      await sql.run({
+        sql: insertItemSql,
+        params: [sku, change.name, change.controlled ?? false, change.onHand, clock.now()],
       });
       return true;
     } catch (error) {
@@ -55,7 +54,7 @@ export function createBuiltinCatalog({ db, clock }: { db: Knex; clock: Clock }):
       validate(sku, change);
       // Each round loses at most one race: a concurrent create, or a reservation moving `reserved`.
       for (let round = 0; round < 5; round++) {
-        if ((await updateItem(sku, change)) === 1) return (await getItem(sku))!;
+        if (await updateItem(sku, change)) return (await getItem(sku))!;
         const current = await getItem(sku);
         if (current) {
           if (current.reserved > change.onHand) throw new StockBelowReservedError(sku, change.onHand, current.reserved);
@@ -71,9 +70,7 @@ export function createBuiltinCatalog({ db, clock }: { db: Knex; clock: Clock }):
 
     async describeItems(skus) {
       if (skus.length === 0) return [];
-      const rows = await db<CatalogItemRow>(catalogItemsTable)
-        .whereIn('sku', [...new Set(skus)])
-        .orderBy('sku');
+      const rows = (await sql.run(selectItems([...new Set(skus)]))).rows as CatalogItemRow[];
       return rows.map(toCatalogItem);
     },
   };

@@ -8,103 +8,96 @@ import type {
   StepRequest,
 } from '../../../application/ports/participants';
 import type { MedicationLine, ShortLine } from '../../../domain/events/values';
-import { catalogItemsTable } from './catalogItems';
+import { isNotNullViolation } from '../../database/notNullViolation';
+import { serviceSqlOf, type ServiceSql } from '../../database/serviceSql';
+import { selectItems, type CatalogItemRow } from './catalogItems';
+import { releaseLines, selectReleasedLines, takeLine } from './inventoryStatements';
 import { StepLedger } from './stepLedger';
 
 /**
  * Reservations against `catalog_items` (SPEC §4), all or nothing across the order's lines.
  *
- * One short transaction per reservation: each line is taken by a conditional update
- * (`reserved = reserved + q WHERE on_hand - reserved >= q`), so two reservations can never both
- * take the last units, on any number of connections. Lines go in sku order, so concurrent
- * reservations lock rows in the same order and cannot deadlock. If any line is short, the lines
- * already taken are given back in the same transaction and every short line is reported.
+ * One short transaction per reservation, sent in one go (one round trip on MariaDB): the ledger
+ * row with the success answer, then per line a conditional update that takes the quantity only if
+ * it is available and the line's record, guarded so that a line not taken fails the transaction
+ * (inventoryStatements.ts). Lines go in sku order, so concurrent reservations lock rows in the same
+ * order and cannot deadlock. If a line was not taken, everything rolls back; the catalog then says
+ * which skus are unknown or short, and the rejection is recorded on its own.
  */
-const linesTable = 'inventory_reservation_lines';
-
 type ReservationDecision = Exclude<ReserveInventoryOutcome, AlreadyCompensated>;
 
+/** Attempts per reservation: one more each time stock missing at the attempt was back for the read. */
+const maxAttempts = 5;
+
 export function createBuiltinInventory({ db, clock }: { db: Knex; clock: Clock }): InventoryParticipant {
+  const sql = serviceSqlOf(db);
   const ledger = new StepLedger(
-    db,
-    { table: 'inventory_reservations', succeeded: 'reserved', compensated: 'released' },
+    sql,
+    { table: 'inventory_reservations', succeeded: 'reserved', compensated: 'released', columns: ['reservation_id'] },
     clock,
   );
 
-  const reserveLines = (request: StepRequest) =>
-    db.transaction(async (trx): Promise<ReservationDecision> => {
-      const lines = mergedInSkuOrder(request.medications);
-      const outcome = await takeStock(trx, lines, clock.now());
-      if (outcome.outcome === 'succeeded') {
-        await ledger.record(trx, request, outcome, { reservation_id: outcome.reservationId });
-        await trx(linesTable).insert(lines.map((line) => ({ saga_id: request.sagaId, ...line, status: 'reserved' })));
-      } else {
-        await ledger.record(trx, request, outcome);
+  const reserve = async (request: StepRequest): Promise<ReservationDecision> => {
+    const lines = mergedInSkuOrder(request.medications);
+    let miss: unknown;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const success: ReservationDecision = { outcome: 'succeeded', reservationId: randomUUID(), lines };
+      const now = clock.now();
+      try {
+        await sql.transaction([
+          ledger.record(request, success, [success.reservationId]),
+          ...lines.flatMap((line) => takeLine(sql.dialect, request.sagaId, line, now)),
+        ]);
+        return success;
+      } catch (error) {
+        // Anything but a line not taken (a redelivery's duplicate ledger row, say) is the caller's.
+        if (!isNotNullViolation(error)) throw error;
+        miss = error;
       }
-      return outcome;
-    });
+      const rejection = await rejectionFor(sql, lines);
+      if (rejection) {
+        await sql.run(ledger.record(request, rejection, [null]));
+        return rejection;
+      }
+    }
+    throw new Error(
+      `reservation for saga ${request.sagaId}: a line was not taken ${maxAttempts} times, yet the catalog covered ` +
+        'every line each time it was read afterwards; retry it',
+      { cause: miss },
+    );
+  };
 
   return {
-    reserve: (request) => ledger.forward(request.sagaId, () => reserveLines(request)),
+    reserve: (request) => ledger.forward(request.sagaId, () => reserve(request)),
 
-    release: (request) =>
-      ledger.compensate(request, {
-        undo: async (trx, row) => {
-          const now = clock.now();
-          for (const line of await reservedLines(trx, row.saga_id, 'reserved')) {
-            await trx(catalogItemsTable)
-              .where({ sku: line.sku })
-              .update({ reserved: trx.raw('reserved - ?', [line.quantity]), updated_at: now });
-          }
-          await trx(linesTable).where({ saga_id: row.saga_id }).update({ status: 'released' });
-        },
-        result: async (row) => ({ lines: row ? await reservedLines(db, row.saga_id, 'released') : [] }),
-      }),
+    release: async (request) => {
+      const answer = await ledger.compensate(
+        request,
+        releaseLines(sql.dialect, request.sagaId, clock.now()),
+        selectReleasedLines(request.sagaId),
+      );
+      return { lines: (answer.rows as MedicationLine[]).map(({ sku, quantity }) => ({ sku, quantity })) };
+    },
   };
 }
 
-async function takeStock(
-  trx: Knex.Transaction,
+/** Why the lines cannot be reserved, as the catalog stands now: unknown skus first, else short ones. */
+async function rejectionFor(
+  sql: ServiceSql,
   lines: readonly MedicationLine[],
-  now: Date,
-): Promise<ReservationDecision> {
-  const skus = lines.map((line) => line.sku);
-  const known = new Set((await trx(catalogItemsTable).whereIn('sku', skus).pluck('sku')) as string[]);
-  const unknownSkus = skus.filter((sku) => !known.has(sku));
+): Promise<ReservationDecision | undefined> {
+  const rows = (await sql.run(selectItems(lines.map((line) => line.sku)))).rows as CatalogItemRow[];
+  const available = new Map(rows.map((row) => [row.sku, Math.max(0, row.on_hand - row.reserved)]));
+  const unknownSkus = lines.filter((line) => !available.has(line.sku)).map((line) => line.sku);
   if (unknownSkus.length > 0) {
     return rejection('UNKNOWN_SKU', `the catalog has no item ${unknownSkus.join(', ')}`, [], unknownSkus);
   }
-
-  const taken: MedicationLine[] = [];
-  const short: MedicationLine[] = [];
-  for (const line of lines) {
-    const changed = await trx(catalogItemsTable)
-      .where({ sku: line.sku })
-      .andWhereRaw('on_hand - reserved >= ?', [line.quantity])
-      .update({ reserved: trx.raw('reserved + ?', [line.quantity]), updated_at: now });
-    (changed === 1 ? taken : short).push(line);
-  }
-  if (short.length === 0) return { outcome: 'succeeded', reservationId: randomUUID(), lines };
-
-  for (const line of taken) {
-    await trx(catalogItemsTable)
-      .where({ sku: line.sku })
-      .update({ reserved: trx.raw('reserved - ?', [line.quantity]) });
-  }
-  const shortLines = await describeShortLines(trx, short);
+  const shortLines = lines
+    .filter((line) => available.get(line.sku)! < line.quantity)
+    .map((line) => ({ sku: line.sku, requested: line.quantity, available: available.get(line.sku)! }));
+  if (shortLines.length === 0) return undefined;
   const summary = shortLines.map((l) => `${l.sku} (requested ${l.requested}, available ${l.available})`).join(', ');
   return rejection('INSUFFICIENT_STOCK', `not enough stock for ${summary}`, shortLines, []);
-}
-
-async function describeShortLines(trx: Knex.Transaction, short: readonly MedicationLine[]): Promise<ShortLine[]> {
-  const rows: { sku: string; on_hand: number; reserved: number }[] = await trx(catalogItemsTable)
-    .whereIn(
-      'sku',
-      short.map((line) => line.sku),
-    )
-    .select('sku', 'on_hand', 'reserved');
-  const available = new Map(rows.map((row) => [row.sku, Math.max(0, row.on_hand - row.reserved)]));
-  return short.map((line) => ({ sku: line.sku, requested: line.quantity, available: available.get(line.sku) ?? 0 }));
 }
 
 const rejection = (
@@ -113,18 +106,6 @@ const rejection = (
   shortLines: ShortLine[],
   unknownSkus: string[],
 ): ReservationDecision => ({ outcome: 'rejected', code, reason, shortLines, unknownSkus });
-
-async function reservedLines(
-  executor: Knex | Knex.Transaction,
-  sagaId: string,
-  status: string,
-): Promise<MedicationLine[]> {
-  const rows: { sku: string; quantity: number }[] = await executor(linesTable)
-    .where({ saga_id: sagaId, status })
-    .orderBy('sku')
-    .select('sku', 'quantity');
-  return rows.map((row) => ({ sku: row.sku, quantity: row.quantity }));
-}
 
 /** Orders arrive with distinct skus (the API checks); a repeated sku is reserved as one line. */
 function mergedInSkuOrder(medications: readonly MedicationLine[]): MedicationLine[] {

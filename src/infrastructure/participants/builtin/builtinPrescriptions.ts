@@ -8,15 +8,14 @@ import type {
   PrescriptionsParticipant,
   StepRequest,
 } from '../../../application/ports/participants';
-import { StepLedger, type LedgerRow } from './stepLedger';
+import { serviceSqlOf } from '../../database/serviceSql';
+import { StepLedger } from './stepLedger';
 
 /**
  * Prescriptions (SPEC §4), one row per saga in `prescriptions`. Whether a medication is
  * controlled is the catalog's to say; skus the catalog does not know are left to the inventory
  * step, which rejects them with UNKNOWN_SKU.
  */
-type PrescriptionRow = LedgerRow & Readonly<{ prescription_id: string | null }>;
-
 export function createBuiltinPrescriptions({
   db,
   clock,
@@ -26,9 +25,15 @@ export function createBuiltinPrescriptions({
   clock: Clock;
   catalog: Pick<Catalog, 'describeItems'>;
 }): PrescriptionsParticipant {
-  const ledger = new StepLedger<PrescriptionRow>(
-    db,
-    { table: 'prescriptions', succeeded: 'created', compensated: 'cancelled' },
+  const sql = serviceSqlOf(db);
+  const ledger = new StepLedger(
+    sql,
+    {
+      table: 'prescriptions',
+      succeeded: 'created',
+      compensated: 'cancelled',
+      columns: ['prescription_id', 'patient_id', 'prescriber_id'],
+    },
     clock,
   );
 
@@ -48,17 +53,15 @@ export function createBuiltinPrescriptions({
     createPrescription: (request) =>
       ledger.forward(request.sagaId, async () => {
         const outcome = await decide(request);
-        await ledger.record(db, request, outcome, {
-          prescription_id: outcome.outcome === 'succeeded' ? outcome.prescriptionId : null,
-          patient_id: request.patientId,
-          prescriber_id: request.prescriberId,
-        });
+        const prescriptionId = outcome.outcome === 'succeeded' ? outcome.prescriptionId : null;
+        await sql.run(ledger.record(request, outcome, [prescriptionId, request.patientId, request.prescriberId]));
         return outcome;
       }),
 
-    cancelPrescription: (request) =>
-      ledger.compensate(request, {
-        result: (row) => ({ prescriptionId: row?.prescription_id ?? null }),
-      }),
+    cancelPrescription: async (request) => {
+      const answer = await ledger.compensate(request, [], ledger.compensatedColumn(request.sagaId, 'prescription_id'));
+      const [row] = answer.rows as { prescription_id: string | null }[];
+      return { prescriptionId: row?.prescription_id ?? null };
+    },
   };
 }

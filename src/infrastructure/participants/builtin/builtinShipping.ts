@@ -7,13 +7,13 @@ import type {
   ShippingParticipant,
   StepRequest,
 } from '../../../application/ports/participants';
-import { StepLedger, type LedgerRow } from './stepLedger';
+import { serviceSqlOf } from '../../database/serviceSql';
+import { StepLedger } from './stepLedger';
 
 /**
  * Shipping (SPEC §4), one row per saga in `shipments`. Ships only to the configured countries
  * (SHIPPING_COUNTRIES); the carrier is picked by destination and hands out the tracking number.
  */
-type ShipmentRow = LedgerRow & Readonly<{ shipment_id: string | null }>;
 
 type Carrier = Readonly<{ name: string; trackingPrefix: string }>;
 
@@ -42,9 +42,15 @@ export function createBuiltinShipping({
   clock: Clock;
   shippingCountries: readonly string[];
 }): ShippingParticipant {
-  const ledger = new StepLedger<ShipmentRow>(
-    db,
-    { table: 'shipments', succeeded: 'initiated', compensated: 'cancelled' },
+  const sql = serviceSqlOf(db);
+  const ledger = new StepLedger(
+    sql,
+    {
+      table: 'shipments',
+      succeeded: 'initiated',
+      compensated: 'cancelled',
+      columns: ['country', 'shipment_id', 'carrier', 'tracking_number'],
+    },
     clock,
   );
   const supported = new Set(shippingCountries.map((country) => country.toUpperCase()));
@@ -71,17 +77,24 @@ export function createBuiltinShipping({
     initiateShipment: (request) =>
       ledger.forward(request.sagaId, async () => {
         const outcome = decide(request);
-        await ledger.record(db, request, outcome, {
-          country: request.shippingAddress.country.toUpperCase().slice(0, 2),
-          ...(outcome.outcome === 'succeeded'
-            ? { shipment_id: outcome.shipmentId, carrier: outcome.carrier, tracking_number: outcome.trackingNumber }
-            : {}),
-        });
+        const shipped = outcome.outcome === 'succeeded' ? outcome : undefined;
+        const country = request.shippingAddress.country.toUpperCase().slice(0, 2);
+        await sql.run(
+          ledger.record(request, outcome, [
+            country,
+            shipped?.shipmentId ?? null,
+            shipped?.carrier ?? null,
+            shipped?.trackingNumber ?? null,
+          ]),
+        );
         return outcome;
       }),
 
-    cancelShipment: (request) =>
-      ledger.compensate(request, { result: (row) => ({ shipmentId: row?.shipment_id ?? null }) }),
+    cancelShipment: async (request) => {
+      const answer = await ledger.compensate(request, [], ledger.compensatedColumn(request.sagaId, 'shipment_id'));
+      const [row] = answer.rows as { shipment_id: string | null }[];
+      return { shipmentId: row?.shipment_id ?? null };
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import type { CatalogItem } from '../../../application/ports/participants';
+import { inList, type Statement } from '../../database/serviceSql';
 
 /** The `catalog_items` table, owned by the built-in catalog and inventory module. */
 export const catalogItemsTable = 'catalog_items';
@@ -19,3 +20,16 @@ export const toCatalogItem = (row: CatalogItemRow): CatalogItem => ({
   reserved: row.reserved,
   available: Math.max(0, row.on_hand - row.reserved),
 });
+
+const itemColumns = 'sku, name, controlled, on_hand, reserved';
+
+export const selectItem = (sku: string): Statement => ({
+  sql: `SELECT ${itemColumns} FROM ${catalogItemsTable} WHERE sku = ?`,
+  params: [sku],
+});
+
+/** The items among `skus` (at least one), in sku order. */
+export function selectItems(skus: readonly string[]): Statement {
+  const { placeholders, params } = inList(skus);
+  return { sql: `SELECT ${itemColumns} FROM ${catalogItemsTable} WHERE sku IN (${placeholders}) ORDER BY sku`, params };
+}

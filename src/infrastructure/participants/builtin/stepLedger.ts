@@ -1,163 +1,121 @@
-import type { Knex } from 'knex';
 import type { AlreadyCompensated, CompensationRequest } from '../../../application/ports/participants';
 import type { Clock } from '../../../application/ports/clock';
+import type { ServiceSql, SqlValue, Statement, StatementResult } from '../../database/serviceSql';
 import { isUniqueViolation } from '../../database/uniqueViolation';
 
 /**
  * The one-row-per-saga ledger that makes a participant's forward step and its compensation
  * idempotent (see migrations/service/001_participants.ts for the columns).
  *
- * Forward: if the saga has a row, replay it; otherwise do the work and insert the row in the same
- * transaction, before any other row keyed by the saga. Two deliveries racing for one saga may both
- * do the work, but only one insert wins: the loser's transaction rolls back whole (stock updates
- * included) and it replays the winner's answer. On MariaDB the loser's insert waits on the
- * winner's uncommitted key, so it sees the duplicate only once the winner's row is there to read.
+ * Forward: no read first. The step writes the saga's row with its answer — alone, or as the first
+ * statement of its transaction, before any other row keyed by the saga — and the ledger's unique
+ * key decides: a redelivery, or the loser of two deliveries racing, hits the key, its transaction
+ * rolls back whole (stock updates included), and it replays the answer stored in the row. On
+ * MariaDB the loser's insert waits on the winner's uncommitted key, so it sees the duplicate only
+ * once the winner's row is there to read (and goes ahead if the winner rolls back).
  *
- * Compensation: a row in the success state is flipped to the compensated state by a conditional
- * update, and whoever flips it undoes the side effects in that transaction. No row yet: insert a
- * tombstone, so a forward call that arrives later does nothing. A rejected step has nothing to undo.
+ * Compensation: one transaction that inserts a tombstone if the saga has no row yet (so a forward
+ * call arriving later does nothing), flips a row in the success state to the compensated state,
+ * undoes the side effects, and reads the answer. A rejected step has nothing to undo.
  */
-export type LedgerRow = Readonly<{ saga_id: string; order_id: string; status: string; outcome: string | null }>;
-
 export type StepLedgerTable = Readonly<{
   table: string;
   /** The status of a succeeded forward step, e.g. `reserved`. */
   succeeded: string;
   /** The status once that success has been undone, e.g. `released`. */
   compensated: string;
+  /** The participant's own columns, whose values `record` takes in this order. */
+  columns: readonly string[];
 }>;
 
 type ForwardOutcome = Readonly<{ outcome: 'succeeded' | 'rejected' }>;
+type LedgerRow = Readonly<{ status: string; outcome: string | null }>;
 
 const rejected = 'rejected';
 const tombstone = 'tombstone';
-/** A compensation loses at most one race per competitor (a forward insert, a concurrent flip). */
-const maxCompensationRounds = 5;
 
-class DuplicateStep extends Error {}
+export class StepLedger {
+  private readonly insertSql: string;
+  private readonly tombstoneSql: string;
+  private readonly flipSql: string;
+  private readonly readSql: string;
 
-export class StepLedger<Row extends LedgerRow = LedgerRow> {
   constructor(
-    private readonly db: Knex,
+    private readonly sql: ServiceSql,
     private readonly ledger: StepLedgerTable,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    const { table, columns } = ledger;
+    const ledgerColumns = ['saga_id', 'order_id', 'status', 'outcome', 'created_at', 'updated_at'];
+    const all = [...ledgerColumns, ...columns];
+    this.insertSql = `INSERT INTO ${table} (${all.join(', ')}) VALUES (${all.map(() => '?').join(', ')})`;
+    this.tombstoneSql =
+      `INSERT INTO ${table} (${ledgerColumns.join(', ')}) VALUES (?, ?, '${tombstone}', NULL, ?, ?) ` +
+      (sql.dialect === 'sqlite' ? 'ON CONFLICT (saga_id) DO NOTHING' : 'ON DUPLICATE KEY UPDATE saga_id = saga_id');
+    this.flipSql = `UPDATE ${table} SET status = '${ledger.compensated}', updated_at = ? WHERE saga_id = ? AND status = '${ledger.succeeded}'`;
+    this.readSql = `SELECT status, outcome FROM ${table} WHERE saga_id = ?`;
+  }
 
-  read(sagaId: string, executor: Knex | Knex.Transaction = this.db): Promise<Row | undefined> {
-    return executor(this.ledger.table).where({ saga_id: sagaId }).first();
+  /** The statement that stores the forward outcome, the answer every redelivery gets. */
+  record(request: CompensationRequest, outcome: ForwardOutcome, columns: readonly SqlValue[]): Statement {
+    const status = outcome.outcome === 'succeeded' ? this.ledger.succeeded : rejected;
+    const now = this.clock.now();
+    return {
+      sql: this.insertSql,
+      params: [request.sagaId, request.orderId, status, JSON.stringify(outcome), now, now, ...columns],
+    };
   }
 
   /**
-   * Runs `perform` once per saga. `perform` must call `record(...)` inside its transaction when it
-   * has one, before inserting other rows keyed by the saga; its answer is what every redelivery gets.
+   * Runs `perform` once per saga. `perform` must write the `record(...)` statement, on its own or
+   * first in its transaction; if that row is already there, the saga's stored answer is replayed.
    */
   async forward<O extends ForwardOutcome>(sagaId: string, perform: () => Promise<O>): Promise<O | AlreadyCompensated> {
-    const existing = await this.read(sagaId);
-    if (existing) return this.replay<O>(existing);
     try {
       return await perform();
     } catch (error) {
-      if (!(error instanceof DuplicateStep)) throw error;
-      const winner = await this.read(sagaId);
-      if (!winner) {
+      if (!isUniqueViolation(error)) throw error;
+      const [row] = (await this.sql.run({ sql: this.readSql, params: [sagaId] })).rows as LedgerRow[];
+      if (!row) {
         throw new Error(`${this.ledger.table} row for saga ${sagaId} vanished after a duplicate insert`, {
           cause: error,
         });
       }
-      return this.replay<O>(winner);
+      return replay<O>(row, this.ledger);
     }
-  }
-
-  /** Inserts the saga's row with the forward outcome; a row already there aborts the caller's work. */
-  async record(
-    executor: Knex | Knex.Transaction,
-    request: CompensationRequest,
-    outcome: ForwardOutcome,
-    columns: Record<string, unknown> = {},
-  ): Promise<void> {
-    const status = outcome.outcome === 'succeeded' ? this.ledger.succeeded : rejected;
-    await this.insert(executor, request, status, JSON.stringify(outcome), columns);
   }
 
   /**
-   * Undoes the step once per saga. `undo` runs in the transaction that flips the row; `result`
-   * gives the answer for a row (undefined: nothing was there to undo).
+   * Undoes the step once per saga, in one transaction: tombstone if there is no row, flip of a
+   * succeeded row, then `undo` — statements that must change nothing unless this transaction
+   * flipped the row — then `answer`, whose result is returned (read it from the compensated row:
+   * it finds nothing for a tombstone or a rejected step).
    */
-  async compensate<R>(
+  async compensate(
     request: CompensationRequest,
-    steps: Readonly<{
-      undo?: (trx: Knex.Transaction, row: Row) => Promise<void>;
-      result: (row: Row | undefined) => Promise<R> | R;
-    }>,
-  ): Promise<R> {
-    for (let round = 0; round < maxCompensationRounds; round++) {
-      const row = await this.read(request.sagaId);
-      if (!row) {
-        if (await this.insertTombstone(request)) return steps.result(undefined);
-        continue;
-      }
-      if (row.status === this.ledger.compensated) return steps.result(row);
-      if (row.status !== this.ledger.succeeded) return steps.result(undefined);
-      if (await this.flipToCompensated(row, steps.undo))
-        return steps.result({ ...row, status: this.ledger.compensated });
-    }
-    throw new Error(
-      `${this.ledger.table}: compensation for saga ${request.sagaId} kept racing other writers; retry it`,
-    );
-  }
-
-  private replay<O>(row: Row): O | AlreadyCompensated {
-    if (row.status === this.ledger.compensated || row.status === tombstone || row.outcome === null) {
-      return { outcome: 'alreadyCompensated' };
-    }
-    return JSON.parse(row.outcome) as O;
-  }
-
-  private async insertTombstone(request: CompensationRequest): Promise<boolean> {
-    try {
-      await this.insert(this.db, request, tombstone, null, {});
-      return true;
-    } catch (error) {
-      if (error instanceof DuplicateStep) return false;
-      throw error;
-    }
-  }
-
-  private flipToCompensated(row: Row, undo?: (trx: Knex.Transaction, row: Row) => Promise<void>) {
-    const flip = (executor: Knex | Knex.Transaction) =>
-      executor(this.ledger.table)
-        .where({ saga_id: row.saga_id, status: this.ledger.succeeded })
-        .update({ status: this.ledger.compensated, updated_at: this.clock.now() });
-    if (!undo) return flip(this.db).then((changed) => changed === 1);
-    return this.db.transaction(async (trx) => {
-      if ((await flip(trx)) !== 1) return false;
-      await undo(trx, row);
-      return true;
-    });
-  }
-
-  private async insert(
-    executor: Knex | Knex.Transaction,
-    request: CompensationRequest,
-    status: string,
-    outcome: string | null,
-    columns: Record<string, unknown>,
-  ): Promise<void> {
+    undo: readonly Statement[],
+    answer: Statement,
+  ): Promise<StatementResult> {
     const now = this.clock.now();
-    try {
-      await executor(this.ledger.table).insert({
-        ...columns,
-        saga_id: request.sagaId,
-        order_id: request.orderId,
-        status,
-        outcome,
-        created_at: now,
-        updated_at: now,
-      });
-    } catch (error) {
-      throw isUniqueViolation(error)
-        ? new DuplicateStep(`saga ${request.sagaId} already has a ${this.ledger.table} row`)
-        : error;
-    }
+    const results = await this.sql.transaction([
+      { sql: this.tombstoneSql, params: [request.sagaId, request.orderId, now, now] },
+      { sql: this.flipSql, params: [now, request.sagaId] },
+      ...undo,
+      answer,
+    ]);
+    return results[results.length - 1]!;
   }
+
+  /** An `answer` for `compensate`: a column of the saga's row, once compensated. */
+  compensatedColumn(sagaId: string, column: string): Statement {
+    const { table, compensated } = this.ledger;
+    return { sql: `SELECT ${column} FROM ${table} WHERE saga_id = ? AND status = '${compensated}'`, params: [sagaId] };
+  }
+}
+
+function replay<O>(row: LedgerRow, ledger: StepLedgerTable): O | AlreadyCompensated {
+  if (row.status === ledger.compensated || row.status === tombstone || row.outcome === null) {
+    return { outcome: 'alreadyCompensated' };
+  }
+  return JSON.parse(row.outcome) as O;
 }
