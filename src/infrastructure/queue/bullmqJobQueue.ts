@@ -13,6 +13,7 @@ import {
 } from '../../application/ports/jobQueue';
 import { silentLogger, type Logger } from '../../application/ports/logger';
 import { asError, reportFinalFailure } from './finalFailure';
+import { bullmqLeaseSettings, defaultJobLeaseMs } from './jobLease';
 import { backoffJitter } from './retryBackoff';
 
 /**
@@ -20,6 +21,9 @@ import { backoffJitter } from './retryBackoff';
  * so adding a job whose id Redis still holds (waiting, delayed, active, completed or failed) is a
  * no-op; completed jobs are kept a day so that redeliveries within that window dedupe, failed ones
  * are kept as dead letters.
+ *
+ * A job whose worker died runs again after the lease (`leaseMs`, JOB_LEASE_MS) lapses: see
+ * jobLease.ts for how that maps onto BullMQ's lock and stall check.
  *
  * `onFailed` runs inside the processor, on the last try, before the job is moved to the failed set.
  * That is the crash-safe place: if the process dies during it, the job's lock lapses, BullMQ hands
@@ -34,6 +38,8 @@ export type BullmqJobQueueOptions = Readonly<{
   queueName?: string;
   /** The queue's default; a job's `EnqueueOptions.retry` overrides it. */
   retry: RetryPolicy;
+  /** JOB_LEASE_MS (jobLease.ts): how soon a dead worker's job runs again. */
+  leaseMs?: number;
   logger?: Logger;
 }>;
 
@@ -94,6 +100,7 @@ export class BullmqJobQueue implements JobQueue {
       connection,
       prefix: this.options.prefix,
       concurrency: options.concurrency,
+      ...bullmqLeaseSettings(this.options.leaseMs ?? defaultJobLeaseMs),
       maxStalledCount: maxInterruptions + 1,
     });
     worker.on('error', (err) => this.logger.error({ err }, 'job queue worker error'));

@@ -6,15 +6,20 @@ import {
   type JobQueue,
   type QueueWorker,
 } from '../../application/ports/jobQueue';
+import type { QueueSpec } from './testing/queueSpec';
+import { spawnQueueWorker, type QueueWorkerProcess } from './testing/spawnQueueWorker';
 
 /**
  * The one contract every JobQueue adapter passes (BullMQ's adapter-conformance idea): the spec
  * files of each adapter call `describeJobQueueContract` with a factory for fresh, empty storage.
- * `reopen` builds a new queue on the same storage, as a restarted process would.
+ * `reopen` builds a new queue on the same storage, as a restarted process would. `spec` says how
+ * to open that queue in another process (the crash tests kill a worker process mid-job); its short
+ * lease (about a second) keeps those tests fast.
  */
 export type JobQueueFixture = Readonly<{
   queue: JobQueue;
   reopen(): Promise<JobQueue>;
+  spec: QueueSpec;
   cleanup(): Promise<void>;
 }>;
 
@@ -29,7 +34,7 @@ const stepJob = (label: string): FulfillmentJob => ({
   causationId: `event-${sequence}`,
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function eventually(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -74,6 +79,12 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
     let fixture: JobQueueFixture | undefined;
     let queue: JobQueue;
     const workers: QueueWorker[] = [];
+    const processes: QueueWorkerProcess[] = [];
+    const startWorkerProcess = () => {
+      const child = spawnQueueWorker(fixture!.spec);
+      processes.push(child);
+      return child;
+    };
     const startWorker = async (handlers: JobHandlers, concurrency = 4) => {
       const worker = await queue.startWorker(handlers, { concurrency });
       workers.push(worker);
@@ -88,6 +99,7 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
 
     afterEach(async () => {
       if (!fixture) return; // the factory failed, and said why
+      await Promise.all(processes.splice(0).map((child) => child.kill()));
       await Promise.all(workers.splice(0).map((worker) => worker.close()));
       await queue.close();
       await fixture.cleanup();
@@ -272,6 +284,92 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       await sleep(250);
       expect(recorder.runs).toHaveLength(1);
       expect((await queue.depth()).waiting).toBe(1);
+    });
+
+    describe('a worker process killed in the middle of a job (SIGKILL, child processes)', () => {
+      /** SPEC §8: the job must run again within seconds, on the queue's lease, not on a timeout. */
+      const redeliveryBoundMs = () => fixture!.spec.leaseMs + 3_000;
+      const childStartTimeoutMs = 30_000;
+
+      it('runs the job again within the lease and a few seconds, on a worker started after the kill (a restart)', async () => {
+        const job = stepJob('killed-restart');
+        await queue.enqueue(job, { retry: fastRetry });
+        const child = startWorkerProcess();
+        expect((await child.started(childStartTimeoutMs)).jobId).toBe(jobIdOf(job));
+        await child.kill();
+        const killedAt = Date.now();
+
+        const recorder = recordingHandlers();
+        await startWorker(recorder.handlers, 1);
+        await eventually(() => recorder.runs.length === 1, 'the job ran again', redeliveryBoundMs() + 5_000);
+        expect(recorder.runs[0]!.jobId).toBe(jobIdOf(job));
+        expect(recorder.runs[0]!.at - killedAt).toBeLessThanOrEqual(redeliveryBoundMs());
+        await sleep(200);
+        expect(recorder.runs).toHaveLength(1);
+        expect(recorder.failures).toEqual([]);
+      });
+
+      it('runs the job again within the lease and a few seconds, on a worker that was running all along', async () => {
+        const job = stepJob('killed-live');
+        await queue.enqueue(job, { retry: fastRetry });
+        const child = startWorkerProcess();
+        expect((await child.started(childStartTimeoutMs)).jobId).toBe(jobIdOf(job));
+        const recorder = recordingHandlers();
+        await startWorker(recorder.handlers, 1);
+        await sleep(fixture!.spec.leaseMs);
+        expect(recorder.runs).toEqual([]); // a live worker's claim holds
+        await child.kill();
+        const killedAt = Date.now();
+
+        await eventually(() => recorder.runs.length === 1, 'the job ran again', redeliveryBoundMs() + 5_000);
+        expect(recorder.runs[0]!.at - killedAt).toBeLessThanOrEqual(redeliveryBoundMs());
+      });
+
+      it('dead-letters a job that was running when its worker process was killed twice, without running it again', async () => {
+        const job = stepJob('killed-twice');
+        await queue.enqueue(job, { retry: { attempts: 1, backoffMs: 10 } });
+        for (const time of ['first', 'second']) {
+          const child = startWorkerProcess();
+          expect({ time, jobId: (await child.started(childStartTimeoutMs)).jobId }).toEqual({
+            time,
+            jobId: jobIdOf(job),
+          });
+          await child.kill();
+        }
+
+        const recorder = recordingHandlers();
+        await startWorker(recorder.handlers, 1);
+        await eventually(() => recorder.failures.length === 1, 'onFailed was called', redeliveryBoundMs() + 5_000);
+        expect(recorder.runs).toEqual([]);
+        expect(recorder.failures[0]!.error.message).toMatch(/interrupted 2 times/);
+        // onFailed runs before the dead letter is written (crash safety), so wait for it.
+        const deadLetters = await probeUntil(
+          () => queue.deadLetters(),
+          (letters) => letters.length > 0,
+          'the job was dead-lettered',
+        );
+        expect(deadLetters).toEqual([expect.objectContaining({ jobId: jobIdOf(job) })]);
+      });
+    });
+
+    it('keeps a job that runs for several leases on its worker while the process is alive', async () => {
+      const leaseMs = fixture!.spec.leaseMs;
+      const recorder = recordingHandlers(() => sleep(leaseMs * 3));
+      const job = stepJob('long-running');
+      await queue.enqueue(job, { retry: fastRetry });
+      await startWorker(recorder.handlers, 1);
+      await eventually(() => recorder.runs.length === 1, 'the job started');
+      // A second worker, idle, that would take the job over if its claim ever lapsed.
+      await startWorker(recorder.handlers, 1);
+      await probeUntil(
+        () => queue.depth(),
+        (depth) => depth.waiting + depth.active === 0,
+        'the job completed',
+      );
+      await sleep(leaseMs * 2);
+      expect(recorder.runs).toHaveLength(1);
+      expect(recorder.failures).toEqual([]);
+      expect(await queue.deadLetters()).toEqual([]);
     });
   });
 }

@@ -14,6 +14,7 @@ import {
 import { silentLogger, type Logger } from '../../application/ports/logger';
 import { FulfillmentError } from '../../domain/errors';
 import { configureSqliteConnection } from '../database/knexClient';
+import { defaultJobLeaseMs } from './jobLease';
 import { prepareJobStatements, type SqliteJobStatements } from './sqliteJobStatements';
 import { SqliteQueueWorker } from './sqliteQueueWorker';
 
@@ -29,7 +30,7 @@ export type SqliteJobQueueOptions = Readonly<{
   retry: RetryPolicy;
   /** Longest wait before looking for jobs that another process enqueued or left behind. */
   pollIntervalMs?: number;
-  /** How long a claimed job stays claimed without a renewal; a dead process's jobs rerun after it. */
+  /** JOB_LEASE_MS (jobLease.ts): how long a claimed job stays claimed without a renewal. */
   leaseMs?: number;
   /** How long a completed job's id keeps a redelivered job with the same id from running again. */
   keepCompletedMs?: number;
@@ -109,7 +110,7 @@ export class SqliteJobQueue implements JobQueue {
       {
         concurrency: options.concurrency,
         pollIntervalMs: this.options.pollIntervalMs ?? 250,
-        leaseMs: this.options.leaseMs ?? 60_000,
+        leaseMs: this.options.leaseMs ?? defaultJobLeaseMs,
         keepCompletedMs: this.options.keepCompletedMs ?? 86_400_000,
         clock: this.clock,
         logger: this.logger,

@@ -19,10 +19,11 @@ import type { ClaimedJobRow, SqliteJobStatements } from './sqliteJobStatements';
  * a timer set for the next delayed job (at most `pollIntervalMs` away, so that jobs enqueued by
  * another process and leases left behind by a dead one are found too).
  *
- * Crash safety: a claimed job holds a lease that this worker renews while the job runs. If the
- * process dies, the lease runs out and the job is run again (delivery is at least once). Outcomes
- * are written after the handler returns, and `onFailed` is awaited before the dead letter is
- * written, so a crash at any point repeats work rather than losing the failure report.
+ * Crash safety: a claimed job holds a lease that this worker renews every leaseMs/3 while the job
+ * runs. If the process dies, the lease runs out and the job is run again, by whichever worker polls
+ * first (delivery is at least once; jobLease.ts has the timings). Outcomes are written after the
+ * handler returns, and `onFailed` is awaited before the dead letter is written, so a crash at any
+ * point repeats work rather than losing the failure report.
  */
 export type SqliteWorkerSettings = Readonly<{
   concurrency: number;
