@@ -329,15 +329,15 @@ async function runRawSqlite(folder: string, completion: 'keep' | 'delete'): Prom
   const db = new Database(filename);
   configureSqliteConnection(db);
   const statements = prepareJobStatements(db);
+  // The old completion (a `done` row kept a day) beside the queue's own (the row deleted).
+  const keepAsDone = db.prepare<[number, string, string]>(
+    `UPDATE queue_jobs SET status = 'done', finished_at = ?, last_error = NULL, lease_owner = NULL
+     WHERE job_id = ? AND status = 'active' AND lease_owner = ?`,
+  );
   const complete =
     completion === 'keep'
-      ? (jobId: string, owner: string) => statements.complete.run(Date.now(), jobId, owner)
-      : (() => {
-          const remove = db.prepare<[string, string]>(
-            `DELETE FROM queue_jobs WHERE job_id = ? AND status = 'active' AND lease_owner = ?`,
-          );
-          return (jobId: string, owner: string) => remove.run(jobId, owner);
-        })();
+      ? (jobId: string, owner: string) => keepAsDone.run(Date.now(), jobId, owner)
+      : (jobId: string, owner: string) => statements.complete.run(jobId, owner);
   const insertBulk = db.transaction((jobs: FulfillmentJob[]) => {
     const now = Date.now();
     for (const job of jobs) statements.insert.run(jobIdOf(job), JSON.stringify(job), 5, 200, now, now);

@@ -22,7 +22,12 @@ import { SqliteQueueWorker } from './sqliteQueueWorker';
  * The embedded job queue: in-process, but durable. Jobs live in the `queue_jobs` table of the
  * SQLite event-store file (migration eventStore/002_queue_jobs), so a job the saga reactor handed
  * over survives a crash and a deadline survives a restart. The hot path is raw better-sqlite3
- * statements, synchronous and short, so it never holds SQLite's write lock across an await.
+ * statements, prepared once, synchronous and short, so it never holds SQLite's write lock across an
+ * await: per job one insert (the enqueues of a tick share a transaction), one share of a claim (a
+ * pump claims up to its free slots in one statement) and one delete when it completes, in the same
+ * transaction as the next claim. Completed jobs are deleted, not kept: as with BullMQ, a job id
+ * is a no-op to enqueue while it is waiting, delayed, running or dead-lettered, and a job added
+ * again after it completed runs again, which the handlers make harmless (bullmqJobQueue.ts).
  * Semantics match the BullMQ adapter; one contract suite (jobQueue.contract.ts) checks both.
  */
 export type SqliteJobQueueOptions = Readonly<{
@@ -32,8 +37,6 @@ export type SqliteJobQueueOptions = Readonly<{
   pollIntervalMs?: number;
   /** JOB_LEASE_MS (jobLease.ts): how long a claimed job stays claimed without a renewal. */
   leaseMs?: number;
-  /** How long a completed job's id keeps a redelivered job with the same id from running again. */
-  keepCompletedMs?: number;
   clock?: Clock;
   logger?: Logger;
 }>;
@@ -111,7 +114,6 @@ export class SqliteJobQueue implements JobQueue {
         concurrency: options.concurrency,
         pollIntervalMs: this.options.pollIntervalMs ?? 250,
         leaseMs: this.options.leaseMs ?? defaultJobLeaseMs,
-        keepCompletedMs: this.options.keepCompletedMs ?? 86_400_000,
         clock: this.clock,
         logger: this.logger,
       },

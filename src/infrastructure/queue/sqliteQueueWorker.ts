@@ -29,7 +29,6 @@ export type SqliteWorkerSettings = Readonly<{
   concurrency: number;
   pollIntervalMs: number;
   leaseMs: number;
-  keepCompletedMs: number;
   clock: Clock;
   logger: Logger;
 }>;
@@ -39,7 +38,7 @@ type Outcome =
   | Readonly<{ kind: 'retry'; jobId: string; error: string; runAt: number }>
   | Readonly<{ kind: 'failed'; jobId: string; error: string }>;
 
-const pruneIntervalMs = 60_000;
+const oldDoneBatch = 1_000;
 
 export class SqliteQueueWorker implements QueueWorker {
   private readonly owner = randomUUID();
@@ -51,7 +50,8 @@ export class SqliteQueueWorker implements QueueWorker {
   private pollTimer: NodeJS.Timeout | undefined;
   private pollAt = 0;
   private readonly leaseTimer: NodeJS.Timeout;
-  private lastPrunedAt = 0;
+  /** Until a poll finds none, each poll deletes a batch of the `done` rows an older version kept. */
+  private oldDoneRowsLeft = true;
 
   constructor(
     private readonly db: Database,
@@ -93,12 +93,9 @@ export class SqliteQueueWorker implements QueueWorker {
   private poll(): void {
     if (this.closing) return;
     this.guarded('release expired leases', () => {
-      const now = this.now();
-      this.statements.releaseExpiredLeases.run(now);
-      if (now - this.lastPrunedAt >= pruneIntervalMs) {
-        this.statements.pruneDone.run(now - this.settings.keepCompletedMs);
-        this.lastPrunedAt = now;
-      }
+      this.statements.releaseExpiredLeases.run(this.now());
+      if (this.oldDoneRowsLeft)
+        this.oldDoneRowsLeft = this.statements.deleteDone.run(oldDoneBatch).changes === oldDoneBatch;
     });
     this.pump();
   }
@@ -170,7 +167,7 @@ export class SqliteQueueWorker implements QueueWorker {
     for (const outcome of this.outcomes) {
       switch (outcome.kind) {
         case 'done':
-          this.statements.complete.run(now, outcome.jobId, this.owner);
+          this.statements.complete.run(outcome.jobId, this.owner);
           break;
         case 'retry':
           this.statements.retryLater.run(outcome.runAt, outcome.error, outcome.jobId, this.owner);
