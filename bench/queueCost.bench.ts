@@ -189,6 +189,14 @@ const bullmqVariants: readonly Readonly<{ label: string; settings: BullmqSetting
     settings: { ...oldSettings, worker: { ...oldSettings.worker, lockDuration: 5_000, stalledInterval: 2_500 } },
   },
   {
+    label: 'new settings (removeOnComplete: true, 5 s lock, 2.5 s stall check)',
+    settings: {
+      ...oldSettings,
+      worker: { ...oldSettings.worker, lockDuration: 5_000, stalledInterval: 2_500 },
+      job: { ...oldSettings.job, removeOnComplete: true },
+    },
+  },
+  {
     label: 'old + metrics on (what not to do)',
     settings: { ...oldSettings, worker: { ...oldSettings.worker, metrics: { maxDataPoints: 60 } } },
   },
