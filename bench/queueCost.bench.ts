@@ -417,6 +417,7 @@ async function medianOf(runs: readonly (() => Promise<Figures>)[]): Promise<Figu
   // Round 0 warms the JIT up and is not counted: the first runs of a path cost several times more.
   for (let round = 0; round <= repeat; round += 1) {
     for (const [index, run] of runs.entries()) {
+      await new Promise((resolve) => setTimeout(resolve, 250)); // let the last run's teardown settle
       const figures = await run();
       if (round > 0) results[index]!.push(figures);
     }
@@ -455,11 +456,15 @@ async function main() {
       (redisPid ? `redis-server pid ${redisPid}` : 'redis-server CPU not readable (not on this host): counted as 0'),
   );
 
-  const [raw, adapter, ...variants] = await medianOf([
-    runRawRedis,
+  // Raw ioredis last: the run after it came out slower whichever it was (its 32 connections'
+  // teardown, say), and a row order that favours no BullMQ row keeps them comparable.
+  const [adapter, ...others] = await medianOf([
     runBullmqAdapter,
     ...bullmqVariants.map((variant) => () => runBullmq(variant.settings)),
+    runRawRedis,
   ]);
+  const variants = others.slice(0, bullmqVariants.length);
+  const raw = others.at(-1);
   console.log('BullMQ (Redis)');
   console.log(line('baseline: raw ioredis LPUSH + BRPOPLPUSH + LREM', raw!, true));
   for (const [index, variant] of bullmqVariants.entries()) console.log(line(variant.label, variants[index]!, true));
