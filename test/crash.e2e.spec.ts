@@ -47,8 +47,9 @@ function startRole(role: 'reactor' | 'worker', env: Readonly<Record<string, stri
       JOB_ATTEMPTS: '4',
       JOB_BACKOFF_MS: '20',
       WORKER_CONCURRENCY: '4',
-      // Longer than BullMQ takes to hand a killed worker's jobs to another (its lock, 30 s, then a
-      // stall check): the jobs interrupted here are recovered, not timed out.
+      // Far longer than a killed worker's jobs take to run again (JOB_LEASE_MS, 5 s, then up to one
+      // stall check, 2.5 s; jobLease.ts) plus a loaded machine's slack: the jobs interrupted here are
+      // recovered, not timed out, while the deadlines are still delayed jobs started at enqueue.
       PRESCRIPTION_DEADLINE_MS: '150000',
       INVENTORY_DEADLINE_MS: '150000',
       SHIPMENT_DEADLINE_MS: '150000',

@@ -1,7 +1,6 @@
 import type { RecordedEvent } from '../../src/application/ports/eventStore';
 import { currentSchemaVersion } from '../../src/application/eventCatalog';
-import { decide, startSaga, type SagaInput } from '../../src/domain/saga';
-import { sagaDefinitionOf } from '../../src/infrastructure/app/sagaRoles';
+import { decide, fulfillmentSaga, startSaga, type SagaDefinition, type SagaInput } from '../../src/domain/saga';
 import { loadConfig } from '../../src/infrastructure/config/config';
 
 /**
@@ -9,7 +8,8 @@ import { loadConfig } from '../../src/infrastructure/config/config';
  * (OrderCreated; the reactor's lifecycle events; each step's outcome) interleaved with the others'.
  */
 export function happyLog(sagas: number, inFlight: number, run: string, after = 0): RecordedEvent[] {
-  const definition = sagaDefinitionOf(loadConfig({}));
+  const { stepDeadlinesMs, retry } = loadConfig({});
+  const definition = fulfillmentSaga({ stepDeadlinesMs, retry });
   const log: RecordedEvent[] = [];
   let position = after;
   const append = (type: string, data: object, sagaId: string, at: Date) =>
@@ -41,7 +41,7 @@ export function happyLog(sagas: number, inFlight: number, run: string, after = 0
 
 type PhaseEvent = Readonly<{ type: string; data: object; sagaId: string; at: Date }>;
 
-function sagaPhases(definition: ReturnType<typeof sagaDefinitionOf>, sagaId: string): PhaseEvent[][] {
+function sagaPhases(definition: SagaDefinition, sagaId: string): PhaseEvent[][] {
   const orderId = `3${sagaId.slice(1)}`;
   const ids = { sagaId, orderId };
   const at = new Date('2024-05-01T10:00:00.000Z');
@@ -70,7 +70,7 @@ function sagaPhases(definition: ReturnType<typeof sagaDefinitionOf>, sagaId: str
   ];
   for (const input of inputs) {
     phases.push([{ type: input.type, data: input.data, sagaId, at }]);
-    decision = decide(definition, decision.snapshot, input, { now: at });
+    decision = decide(definition, decision.saga, input, { now: at });
     phases.push(decision.events.map((event) => ({ ...event, sagaId, at })));
   }
   return phases;

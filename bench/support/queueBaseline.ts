@@ -5,8 +5,8 @@
  * It runs in this process; its CPU is this process's (process.cpuUsage) plus, on MariaDB, what
  * mariadbd and redis-server spent meanwhile (/proc).
  */
+import { sampleStepJob } from '../../src/testing/sampleJobs';
 import { silentLogger } from '../../src/application/ports/logger';
-import type { FulfillmentJob } from '../../src/application/ports/jobQueue';
 import { buildService } from '../../src/infrastructure/app/buildService';
 import { loadConfig } from '../../src/infrastructure/config/config';
 import { databaseLocations, migrateAll } from '../../src/infrastructure/database/databases';
@@ -47,17 +47,9 @@ export async function queueChainBaseline(backend: Backend, count: number): Promi
       },
       { concurrency: config.workerConcurrency },
     );
-    // What a step job carries beyond this does not matter to a no-op chain (and the port is being
-    // reshaped while this is written), hence the one assertion.
+    // Jobs as the reactor sends them (the order they carry included), each doing nothing.
     const jobs = Array.from({ length: count }, (_, index) => ({
-      job: {
-        kind: 'step',
-        name: chain[0],
-        sagaId: `baseline-${index}`,
-        orderId: `o-${index}`,
-        causationId: 'bench',
-        deadlineMs: 30_000,
-      } as FulfillmentJob,
+      job: sampleStepJob({ name: chain[0], sagaId: `baseline-${index}`, orderId: `o-${index}`, causationId: 'bench' }),
     }));
     const before = meter.snapshot();
     const [cpuBefore, machineBefore] = [process.cpuUsage(), machineBusyMs()];

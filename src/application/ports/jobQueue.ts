@@ -84,7 +84,11 @@ export type DeadLetter = Readonly<{
 export type QueueDepth = Readonly<{ waiting: number; active: number; delayed: number; failed: number }>;
 
 export interface JobQueue {
-  /** Idempotent by job id: a job id that is queued, running or done already is not added again. */
+  /**
+   * Idempotent by job id while the job is pending: an id that is waiting, delayed, running or
+   * dead-lettered is not added again. A completed job's id is forgotten: adding it again runs it
+   * again, so a handler must leave the same end state when it runs twice.
+   */
   enqueue(job: FulfillmentJob, options?: EnqueueOptions): Promise<void>;
   enqueueMany(jobs: readonly Readonly<{ job: FulfillmentJob; options?: EnqueueOptions }>[]): Promise<void>;
   /** Starts processing jobs; resolves once the worker is running. */

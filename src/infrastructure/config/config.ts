@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultJobLeaseMs } from '../queue/jobLease';
 
 /**
  * The one place that reads the environment (SPEC §8). Everything else receives a `Config`.
@@ -97,6 +98,7 @@ const environmentSchema = z
     JOB_ATTEMPTS: integer(1, 100, 5),
     JOB_BACKOFF_MS: integer(1, 3_600_000, 200),
     WORKER_CONCURRENCY: integer(1, 1000, 16),
+    JOB_LEASE_MS: integer(1_000, 600_000, defaultJobLeaseMs),
     PRESCRIPTIONS_URL: optionalUrl(/^https?:\/\//, 'http://prescriptions.internal:8080'),
     INVENTORY_URL: optionalUrl(/^https?:\/\//, 'http://inventory.internal:8080'),
     SHIPPING_URL: optionalUrl(/^https?:\/\//, 'http://shipping.internal:8080'),
@@ -127,6 +129,8 @@ export type Config = Readonly<{
   stepDeadlinesMs: Readonly<{ CreatePrescription: number; ReserveInventory: number; InitiateShipment: number }>;
   retry: Readonly<{ attempts: number; backoffMs: number }>;
   workerConcurrency: number;
+  /** How long a claimed job stays claimed unrenewed: a dead worker's job runs again soon after. */
+  jobLeaseMs: number;
   participants: Readonly<{ prescriptionsUrl?: string; inventoryUrl?: string; shippingUrl?: string; timeoutMs: number }>;
   rateLimitPerMinute: number;
   logLevel: Environment['LOG_LEVEL'];
@@ -167,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     retry: { attempts: e.JOB_ATTEMPTS, backoffMs: e.JOB_BACKOFF_MS },
     workerConcurrency: e.WORKER_CONCURRENCY,
+    jobLeaseMs: e.JOB_LEASE_MS,
     participants: {
       prescriptionsUrl: e.PRESCRIPTIONS_URL,
       inventoryUrl: e.INVENTORY_URL,

@@ -1,13 +1,19 @@
 import { testRedisUrl, uniqueRedisPrefix } from '../../testing/testServices';
-import { BullmqJobQueue } from './bullmqJobQueue';
 import { describeJobQueueContract } from './jobQueue.contract';
 import { obliterateBullmqQueue } from './testing/obliterateBullmqQueue';
+import { openQueue, type QueueSpec } from './testing/queueSpec';
 
 const retry = { attempts: 3, backoffMs: 15 };
 
 describeJobQueueContract('BullMQ (Redis)', async () => {
-  const prefix = uniqueRedisPrefix('jobqueue');
-  const open = () => new BullmqJobQueue({ redisUrl: testRedisUrl, prefix, retry });
+  const spec: QueueSpec = {
+    kind: 'bullmq',
+    redisUrl: testRedisUrl,
+    prefix: uniqueRedisPrefix('jobqueue'),
+    retry,
+    leaseMs: 1_000,
+  };
+  const open = () => openQueue(spec);
   const queue = open();
   try {
     await queue.depth();
@@ -18,5 +24,5 @@ describeJobQueueContract('BullMQ (Redis)', async () => {
       { cause: error },
     );
   }
-  return { queue, reopen: async () => open(), cleanup: () => obliterateBullmqQueue(prefix) };
+  return { queue, reopen: async () => open(), spec, cleanup: () => obliterateBullmqQueue(spec.prefix) };
 });

@@ -13,13 +13,21 @@ import {
 } from '../../application/ports/jobQueue';
 import { silentLogger, type Logger } from '../../application/ports/logger';
 import { asError, reportFinalFailure } from './finalFailure';
+import { bullmqLeaseSettings, defaultJobLeaseMs } from './jobLease';
 import { backoffJitter } from './retryBackoff';
 
 /**
  * The production job queue: BullMQ on Redis, one queue per service. The job id is `jobIdOf(job)`,
- * so adding a job whose id Redis still holds (waiting, delayed, active, completed or failed) is a
- * no-op; completed jobs are kept a day so that redeliveries within that window dedupe, failed ones
- * are kept as dead letters.
+ * so adding a job whose id Redis still holds (waiting, delayed, active, or failed) is a no-op.
+ * Failed jobs are kept as dead letters. Completed jobs are removed at once (`removeOnComplete`): a
+ * job added again after its id has completed runs again, which is harmless, because a job's end
+ * state is the same whether it runs once or twice (outcome events have deterministic ids, a step
+ * already answered is not asked again, participants are idempotent). Keeping them instead bought
+ * little: the old `{ age: 1 day, count: 100,000 }` kept 33 s of jobs at 3,000 jobs/s, and cost a
+ * job hash in memory each and an eviction per completion (bench/queueCost.bench.ts).
+ *
+ * A job whose worker died runs again after the lease (`leaseMs`, JOB_LEASE_MS) lapses: see
+ * jobLease.ts for how that maps onto BullMQ's lock and stall check.
  *
  * `onFailed` runs inside the processor, on the last try, before the job is moved to the failed set.
  * That is the crash-safe place: if the process dies during it, the job's lock lapses, BullMQ hands
@@ -34,13 +42,12 @@ export type BullmqJobQueueOptions = Readonly<{
   queueName?: string;
   /** The queue's default; a job's `EnqueueOptions.retry` overrides it. */
   retry: RetryPolicy;
+  /** JOB_LEASE_MS (jobLease.ts): how soon a dead worker's job runs again. */
+  leaseMs?: number;
   logger?: Logger;
 }>;
 
 export const defaultQueueName = 'fulfillment-jobs';
-
-/** How long a completed job id keeps a redelivered job with the same id from running again. */
-const keepCompleted = { age: 86_400, count: 100_000 };
 
 /**
  * A worker keeps taking back a job whose process died while running it (a stall) until it has been
@@ -67,7 +74,7 @@ export class BullmqJobQueue implements JobQueue {
       defaultJobOptions: {
         attempts: options.retry.attempts,
         backoff: backoffOf(options.retry),
-        removeOnComplete: keepCompleted,
+        removeOnComplete: true,
         removeOnFail: false,
       },
       // Nothing reads BullMQ's event stream (no QueueEvents): keep it as short as Redis trims it.
@@ -94,6 +101,7 @@ export class BullmqJobQueue implements JobQueue {
       connection,
       prefix: this.options.prefix,
       concurrency: options.concurrency,
+      ...bullmqLeaseSettings(this.options.leaseMs ?? defaultJobLeaseMs),
       maxStalledCount: maxInterruptions + 1,
     });
     worker.on('error', (err) => this.logger.error({ err }, 'job queue worker error'));

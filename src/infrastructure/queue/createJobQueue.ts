@@ -27,6 +27,7 @@ export function createJobQueue(config: Config, deps: JobQueueDependencies = {}):
       redisUrl: config.queue.redisUrl,
       prefix: config.queue.prefix,
       retry: config.retry,
+      leaseMs: config.jobLeaseMs,
       logger: deps.logger,
     });
   }
@@ -38,7 +39,7 @@ export function createJobQueue(config: Config, deps: JobQueueDependencies = {}):
       undefined,
     );
   }
-  const options = { retry: config.retry, logger: deps.logger, clock: deps.clock };
+  const options = { retry: config.retry, leaseMs: config.jobLeaseMs, logger: deps.logger, clock: deps.clock };
   return deps.eventStoreSqlite
     ? new SqliteJobQueue(deps.eventStoreSqlite, options)
     : SqliteJobQueue.fromFile(sqliteFilename(locations.eventStoreUrl), options);

@@ -7,15 +7,20 @@ import {
   type JobQueue,
   type QueueWorker,
 } from '../../application/ports/jobQueue';
+import type { QueueSpec } from './testing/queueSpec';
+import { spawnQueueWorker, type QueueWorkerProcess } from './testing/spawnQueueWorker';
 
 /**
  * The one contract every JobQueue adapter passes (BullMQ's adapter-conformance idea): the spec
  * files of each adapter call `describeJobQueueContract` with a factory for fresh, empty storage.
- * `reopen` builds a new queue on the same storage, as a restarted process would.
+ * `reopen` builds a new queue on the same storage, as a restarted process would. `spec` says how
+ * to open that queue in another process (the crash tests kill a worker process mid-job); its short
+ * lease (about a second) keeps those tests fast.
  */
 export type JobQueueFixture = Readonly<{
   queue: JobQueue;
   reopen(): Promise<JobQueue>;
+  spec: QueueSpec;
   cleanup(): Promise<void>;
 }>;
 
@@ -30,7 +35,7 @@ const stepJob = (label: string): FulfillmentJob =>
     causationId: `event-${sequence}`,
   });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function eventually(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -75,6 +80,12 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
     let fixture: JobQueueFixture | undefined;
     let queue: JobQueue;
     const workers: QueueWorker[] = [];
+    const processes: QueueWorkerProcess[] = [];
+    const startWorkerProcess = () => {
+      const child = spawnQueueWorker(fixture!.spec);
+      processes.push(child);
+      return child;
+    };
     const startWorker = async (handlers: JobHandlers, concurrency = 4) => {
       const worker = await queue.startWorker(handlers, { concurrency });
       workers.push(worker);
@@ -89,6 +100,7 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
 
     afterEach(async () => {
       if (!fixture) return; // the factory failed, and said why
+      await Promise.all(processes.splice(0).map((child) => child.kill()));
       await Promise.all(workers.splice(0).map((worker) => worker.close()));
       await queue.close();
       await fixture.cleanup();
@@ -112,18 +124,30 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       expect(new Set(recorder.runs.map((run) => run.jobId))).toEqual(new Set(jobs.map(jobIdOf)));
     });
 
-    it('runs a job enqueued twice with the same id once, even when it comes again after it ran', async () => {
-      const recorder = recordingHandlers();
+    it('adds a job id once while the job waits or runs, and runs it again when it comes after it completed', async () => {
+      let release = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const recorder = recordingHandlers(() => (recorder.runs.length === 1 ? released : Promise.resolve()));
       const job = stepJob('duplicate');
       await queue.enqueue(job);
       await queue.enqueue({ ...job, causationId: 'a-redelivered-event' });
       await startWorker(recorder.handlers);
-      await eventually(() => recorder.runs.length === 1, 'the job ran');
-
+      await eventually(() => recorder.runs.length === 1, 'the job started');
       await queue.enqueueMany([{ job }, { job }]);
-      await sleep(300);
+      release();
+      await probeUntil(
+        () => queue.depth(),
+        (depth) => depth.waiting + depth.active === 0,
+        'the job completed',
+      );
+      await sleep(200);
       expect(recorder.runsOf(job)).toHaveLength(1);
       expect(recorder.runs[0]!.attempt).toBe(1);
+
+      // A completed job's id is forgotten (handlers make a second run harmless).
+      await queue.enqueue(job);
+      await eventually(() => recorder.runs.length === 2, 'the job ran again');
+      expect(recorder.runsOf(job).map((run) => run.attempt)).toEqual([1, 1]);
     });
 
     it('retries a transient error with growing delays until it succeeds', async () => {
@@ -273,6 +297,92 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       await sleep(250);
       expect(recorder.runs).toHaveLength(1);
       expect((await queue.depth()).waiting).toBe(1);
+    });
+
+    describe('a worker process killed in the middle of a job (SIGKILL, child processes)', () => {
+      /** SPEC §8: the job must run again within seconds, on the queue's lease, not on a timeout. */
+      const redeliveryBoundMs = () => fixture!.spec.leaseMs + 3_000;
+      const childStartTimeoutMs = 30_000;
+
+      it('runs the job again within the lease and a few seconds, on a worker started after the kill (a restart)', async () => {
+        const job = stepJob('killed-restart');
+        await queue.enqueue(job, { retry: fastRetry });
+        const child = startWorkerProcess();
+        expect((await child.started(childStartTimeoutMs)).jobId).toBe(jobIdOf(job));
+        await child.kill();
+        const killedAt = Date.now();
+
+        const recorder = recordingHandlers();
+        await startWorker(recorder.handlers, 1);
+        await eventually(() => recorder.runs.length === 1, 'the job ran again', redeliveryBoundMs() + 5_000);
+        expect(recorder.runs[0]!.jobId).toBe(jobIdOf(job));
+        expect(recorder.runs[0]!.at - killedAt).toBeLessThanOrEqual(redeliveryBoundMs());
+        await sleep(200);
+        expect(recorder.runs).toHaveLength(1);
+        expect(recorder.failures).toEqual([]);
+      });
+
+      it('runs the job again within the lease and a few seconds, on a worker that was running all along', async () => {
+        const job = stepJob('killed-live');
+        await queue.enqueue(job, { retry: fastRetry });
+        const child = startWorkerProcess();
+        expect((await child.started(childStartTimeoutMs)).jobId).toBe(jobIdOf(job));
+        const recorder = recordingHandlers();
+        await startWorker(recorder.handlers, 1);
+        await sleep(fixture!.spec.leaseMs);
+        expect(recorder.runs).toEqual([]); // a live worker's claim holds
+        await child.kill();
+        const killedAt = Date.now();
+
+        await eventually(() => recorder.runs.length === 1, 'the job ran again', redeliveryBoundMs() + 5_000);
+        expect(recorder.runs[0]!.at - killedAt).toBeLessThanOrEqual(redeliveryBoundMs());
+      });
+
+      it('dead-letters a job that was running when its worker process was killed twice, without running it again', async () => {
+        const job = stepJob('killed-twice');
+        await queue.enqueue(job, { retry: { attempts: 1, backoffMs: 10 } });
+        for (const time of ['first', 'second']) {
+          const child = startWorkerProcess();
+          expect({ time, jobId: (await child.started(childStartTimeoutMs)).jobId }).toEqual({
+            time,
+            jobId: jobIdOf(job),
+          });
+          await child.kill();
+        }
+
+        const recorder = recordingHandlers();
+        await startWorker(recorder.handlers, 1);
+        await eventually(() => recorder.failures.length === 1, 'onFailed was called', redeliveryBoundMs() + 5_000);
+        expect(recorder.runs).toEqual([]);
+        expect(recorder.failures[0]!.error.message).toMatch(/interrupted 2 times/);
+        // onFailed runs before the dead letter is written (crash safety), so wait for it.
+        const deadLetters = await probeUntil(
+          () => queue.deadLetters(),
+          (letters) => letters.length > 0,
+          'the job was dead-lettered',
+        );
+        expect(deadLetters).toEqual([expect.objectContaining({ jobId: jobIdOf(job) })]);
+      });
+    });
+
+    it('keeps a job that runs for several leases on its worker while the process is alive', async () => {
+      const leaseMs = fixture!.spec.leaseMs;
+      const recorder = recordingHandlers(() => sleep(leaseMs * 3));
+      const job = stepJob('long-running');
+      await queue.enqueue(job, { retry: fastRetry });
+      await startWorker(recorder.handlers, 1);
+      await eventually(() => recorder.runs.length === 1, 'the job started');
+      // A second worker, idle, that would take the job over if its claim ever lapsed.
+      await startWorker(recorder.handlers, 1);
+      await probeUntil(
+        () => queue.depth(),
+        (depth) => depth.waiting + depth.active === 0,
+        'the job completed',
+      );
+      await sleep(leaseMs * 2);
+      expect(recorder.runs).toHaveLength(1);
+      expect(recorder.failures).toEqual([]);
+      expect(await queue.deadLetters()).toEqual([]);
     });
   });
 }

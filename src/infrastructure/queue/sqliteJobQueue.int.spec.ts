@@ -4,16 +4,23 @@ import { configureSqliteConnection, sqliteFilename } from '../database/knexClien
 import { createSqliteTestDatabase } from '../../testing/testServices';
 import { describeJobQueueContract } from './jobQueue.contract';
 import { SqliteJobQueue } from './sqliteJobQueue';
+import { openQueue, type QueueSpec } from './testing/queueSpec';
 
 const retry = { attempts: 3, backoffMs: 15 };
 
 describeJobQueueContract('SQLite (embedded)', async () => {
   const database = await createSqliteTestDatabase({ migrate: ['eventStore'] });
-  const filename = sqliteFilename(database.url);
-  const open = () => SqliteJobQueue.fromFile(filename, { retry, pollIntervalMs: 50 });
+  const spec: QueueSpec = {
+    kind: 'sqlite',
+    filename: sqliteFilename(database.url),
+    retry,
+    leaseMs: 1_000,
+    pollIntervalMs: 50,
+  };
   return {
-    queue: open(),
-    reopen: async () => open(),
+    queue: openQueue(spec),
+    reopen: async () => openQueue(spec),
+    spec,
     cleanup: () => database.drop(),
   };
 });

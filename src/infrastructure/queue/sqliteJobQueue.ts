@@ -14,6 +14,7 @@ import {
 import { silentLogger, type Logger } from '../../application/ports/logger';
 import { FulfillmentError } from '../../domain/errors';
 import { configureSqliteConnection } from '../database/knexClient';
+import { defaultJobLeaseMs } from './jobLease';
 import { prepareJobStatements, type SqliteJobStatements } from './sqliteJobStatements';
 import { SqliteQueueWorker } from './sqliteQueueWorker';
 
@@ -21,7 +22,12 @@ import { SqliteQueueWorker } from './sqliteQueueWorker';
  * The embedded job queue: in-process, but durable. Jobs live in the `queue_jobs` table of the
  * SQLite event-store file (migration eventStore/002_queue_jobs), so a job the saga reactor handed
  * over survives a crash and a deadline survives a restart. The hot path is raw better-sqlite3
- * statements, synchronous and short, so it never holds SQLite's write lock across an await.
+ * statements, prepared once, synchronous and short, so it never holds SQLite's write lock across an
+ * await: per job one insert (the enqueues of a tick share a transaction), one share of a claim (a
+ * pump claims up to its free slots in one statement) and one delete when it completes, in the same
+ * transaction as the next claim. Completed jobs are deleted, not kept: as with BullMQ, a job id
+ * is a no-op to enqueue while it is waiting, delayed, running or dead-lettered, and a job added
+ * again after it completed runs again, which the handlers make harmless (bullmqJobQueue.ts).
  * Semantics match the BullMQ adapter; one contract suite (jobQueue.contract.ts) checks both.
  */
 export type SqliteJobQueueOptions = Readonly<{
@@ -29,10 +35,8 @@ export type SqliteJobQueueOptions = Readonly<{
   retry: RetryPolicy;
   /** Longest wait before looking for jobs that another process enqueued or left behind. */
   pollIntervalMs?: number;
-  /** How long a claimed job stays claimed without a renewal; a dead process's jobs rerun after it. */
+  /** JOB_LEASE_MS (jobLease.ts): how long a claimed job stays claimed without a renewal. */
   leaseMs?: number;
-  /** How long a completed job's id keeps a redelivered job with the same id from running again. */
-  keepCompletedMs?: number;
   clock?: Clock;
   logger?: Logger;
 }>;
@@ -109,8 +113,7 @@ export class SqliteJobQueue implements JobQueue {
       {
         concurrency: options.concurrency,
         pollIntervalMs: this.options.pollIntervalMs ?? 250,
-        leaseMs: this.options.leaseMs ?? 60_000,
-        keepCompletedMs: this.options.keepCompletedMs ?? 86_400_000,
+        leaseMs: this.options.leaseMs ?? defaultJobLeaseMs,
         clock: this.clock,
         logger: this.logger,
       },

@@ -3,8 +3,8 @@ import type { Database } from 'better-sqlite3';
 /**
  * The embedded queue's SQL, prepared once on the event-store file's better-sqlite3 connection.
  * Statuses: `queued` (may run from `available_at`), `active` (claimed; the lease runs out at
- * `available_at`), `done` (kept a day so that a redelivered job id stays a no-op) and `failed`
- * (a dead letter, kept until an operator deals with it).
+ * `available_at`) and `failed` (a dead letter, kept until an operator deals with it). A completed
+ * job's row is deleted; `done` rows are what an older version kept of completed jobs for a day.
  */
 export type ClaimedJobRow = Readonly<{
   job_id: string;
@@ -49,9 +49,8 @@ export function prepareJobStatements(db: Database) {
     ),
     // The outcomes apply only while this worker still holds the lease: once another process has
     // taken an expired lease over, its own outcome is the one that counts.
-    complete: db.prepare<[number, string, string]>(
-      `UPDATE queue_jobs SET status = 'done', finished_at = ?, last_error = NULL, lease_owner = NULL
-       WHERE job_id = ? AND status = 'active' AND lease_owner = ?`,
+    complete: db.prepare<[string, string]>(
+      `DELETE FROM queue_jobs WHERE job_id = ? AND status = 'active' AND lease_owner = ?`,
     ),
     retryLater: db.prepare<[number, string, string, string]>(
       `UPDATE queue_jobs SET status = 'queued', available_at = ?, last_error = ?, lease_owner = NULL
@@ -64,7 +63,10 @@ export function prepareJobStatements(db: Database) {
     nextDueAt: db
       .prepare<[], number>(`SELECT available_at FROM queue_jobs WHERE status = 'queued' ORDER BY available_at LIMIT 1`)
       .pluck(),
-    pruneDone: db.prepare<[number]>(`DELETE FROM queue_jobs WHERE status = 'done' AND finished_at < ?`),
+    /** Rows an older version kept of completed jobs (nothing reads them), a bounded batch at a time. */
+    deleteDone: db.prepare<[number]>(
+      `DELETE FROM queue_jobs WHERE rowid IN (SELECT rowid FROM queue_jobs WHERE status = 'done' LIMIT ?)`,
+    ),
     countWaiting: count<[number]>(`status = 'queued' AND available_at <= ?`),
     countDelayed: count<[number]>(`status = 'queued' AND available_at > ?`),
     countActive: count<[]>(`status = 'active'`),

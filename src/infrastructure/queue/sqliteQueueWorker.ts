@@ -19,16 +19,16 @@ import type { ClaimedJobRow, SqliteJobStatements } from './sqliteJobStatements';
  * a timer set for the next delayed job (at most `pollIntervalMs` away, so that jobs enqueued by
  * another process and leases left behind by a dead one are found too).
  *
- * Crash safety: a claimed job holds a lease that this worker renews while the job runs. If the
- * process dies, the lease runs out and the job is run again (delivery is at least once). Outcomes
- * are written after the handler returns, and `onFailed` is awaited before the dead letter is
- * written, so a crash at any point repeats work rather than losing the failure report.
+ * Crash safety: a claimed job holds a lease that this worker renews every leaseMs/3 while the job
+ * runs. If the process dies, the lease runs out and the job is run again, by whichever worker polls
+ * first (delivery is at least once; jobLease.ts has the timings). Outcomes are written after the
+ * handler returns, and `onFailed` is awaited before the dead letter is written, so a crash at any
+ * point repeats work rather than losing the failure report.
  */
 export type SqliteWorkerSettings = Readonly<{
   concurrency: number;
   pollIntervalMs: number;
   leaseMs: number;
-  keepCompletedMs: number;
   clock: Clock;
   logger: Logger;
 }>;
@@ -38,7 +38,7 @@ type Outcome =
   | Readonly<{ kind: 'retry'; jobId: string; error: string; runAt: number }>
   | Readonly<{ kind: 'failed'; jobId: string; error: string }>;
 
-const pruneIntervalMs = 60_000;
+const oldDoneBatch = 1_000;
 
 export class SqliteQueueWorker implements QueueWorker {
   private readonly owner = randomUUID();
@@ -50,7 +50,8 @@ export class SqliteQueueWorker implements QueueWorker {
   private pollTimer: NodeJS.Timeout | undefined;
   private pollAt = 0;
   private readonly leaseTimer: NodeJS.Timeout;
-  private lastPrunedAt = 0;
+  /** Until a poll finds none, each poll deletes a batch of the `done` rows an older version kept. */
+  private oldDoneRowsLeft = true;
 
   constructor(
     private readonly db: Database,
@@ -92,12 +93,9 @@ export class SqliteQueueWorker implements QueueWorker {
   private poll(): void {
     if (this.closing) return;
     this.guarded('release expired leases', () => {
-      const now = this.now();
-      this.statements.releaseExpiredLeases.run(now);
-      if (now - this.lastPrunedAt >= pruneIntervalMs) {
-        this.statements.pruneDone.run(now - this.settings.keepCompletedMs);
-        this.lastPrunedAt = now;
-      }
+      this.statements.releaseExpiredLeases.run(this.now());
+      if (this.oldDoneRowsLeft)
+        this.oldDoneRowsLeft = this.statements.deleteDone.run(oldDoneBatch).changes === oldDoneBatch;
     });
     this.pump();
   }
@@ -169,7 +167,7 @@ export class SqliteQueueWorker implements QueueWorker {
     for (const outcome of this.outcomes) {
       switch (outcome.kind) {
         case 'done':
-          this.statements.complete.run(now, outcome.jobId, this.owner);
+          this.statements.complete.run(outcome.jobId, this.owner);
           break;
         case 'retry':
           this.statements.retryLater.run(outcome.runAt, outcome.error, outcome.jobId, this.owner);
