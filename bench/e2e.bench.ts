@@ -29,7 +29,15 @@ import { join } from 'node:path';
 import { prepareStorage, type Backend } from './support/benchStorage';
 import { bareExpressLatency, fixedRateLoad, type Latency } from './support/fixedRateLoad';
 import { completedCount, postOrders, seedStock, waitCompleted, type Api } from './support/orderLoad';
-import { CpuMeter, cpuDelta, descendantsOf, machineBusyMs, pidsNamed } from './support/processCpu';
+import {
+  CpuMeter,
+  cpuDelta,
+  descendantsOf,
+  machineBusyMs,
+  pidsNamed,
+  threadsCpu,
+  threadSplit,
+} from './support/processCpu';
 import { queueChainBaseline, type BaselineRun } from './support/queueBaseline';
 import { freePort, running, runToEnd, spawnNode, stopAll, waitReady, type Spawned } from './support/serviceProcesses';
 
@@ -57,7 +65,7 @@ let failures = 0;
 async function withService<T>(
   backend: Backend,
   layout: Layout,
-  work: (api: Api, meter: CpuMeter) => Promise<T>,
+  work: (api: Api, meter: CpuMeter, roots: readonly number[]) => Promise<T>,
 ): Promise<T> {
   const storage = await prepareStorage(backend);
   const processes: Spawned[] = [];
@@ -93,7 +101,11 @@ async function withService<T>(
       mariadb: () => pidsNamed('mariadbd'),
       redis: () => pidsNamed('redis-server'),
     });
-    return await work(api, meter);
+    return await work(
+      api,
+      meter,
+      processes.map(({ child }) => child.pid!),
+    );
   } catch (error) {
     for (const { label, output } of processes) if (output()) console.error(`[${label}] last output:\n${output()}`);
     throw error;
@@ -109,6 +121,8 @@ type ThroughputRun = Readonly<{
   completed: number;
   seconds: number;
   cpuMsByGroup: Record<string, number>;
+  /** All in one process: its main thread (HTTP), its busiest other thread (the saga thread), the rest. */
+  threads?: Readonly<{ main: number; busiest: number; rest: number }>;
   /** CPU the machine spent outside the measured processes and this bench during the window. */
   elsewhereMs: number;
   failed: string | undefined;
@@ -117,9 +131,10 @@ type ThroughputRun = Readonly<{
 async function throughputCase(backend: Backend, layout: Layout): Promise<ThroughputRun> {
   const count = orderCount(backend);
   try {
-    return await withService(backend, layout, async (api, meter) => {
+    return await withService(backend, layout, async (api, meter, roots) => {
       const completedBefore = await completedCount(api);
       const before = meter.snapshot();
+      const threadsBefore = layout === 'allInOne' ? threadsCpu(roots[0]!) : undefined;
       const [machineBefore, benchBefore] = [machineBusyMs(), process.cpuUsage()];
       const started = performance.now();
       const posted = await postOrders(api, count, IN_FLIGHT);
@@ -127,6 +142,7 @@ async function throughputCase(backend: Backend, layout: Layout): Promise<Through
       const completed = (await waitCompleted(api, completedBefore + posted.accepted, remainingMs)) - completedBefore;
       const seconds = (performance.now() - started) / 1000;
       const cpuMsByGroup = cpuDelta(before, meter.snapshot());
+      const threads = threadsBefore && threadSplit(roots[0]!, threadsBefore, threadsCpu(roots[0]!));
       const bench = process.cpuUsage(benchBefore);
       const measured = Object.values(cpuMsByGroup).reduce((sum, ms) => sum + ms, (bench.user + bench.system) / 1000);
       const elsewhereMs = machineBusyMs() - machineBefore - measured;
@@ -142,6 +158,7 @@ async function throughputCase(backend: Backend, layout: Layout): Promise<Through
         completed,
         seconds,
         cpuMsByGroup,
+        threads,
         elsewhereMs,
         failed: problems.length > 0 ? problems.join('; ') : undefined,
       };
@@ -171,6 +188,13 @@ function printRow(name: string, run: ThroughputRun, baseline: BaselineRun) {
       `; elsewhere on the machine: ${run.elsewhereMs.toFixed(0)} ms` +
       (run.failed ? `  FAILED: ${run.failed}` : ''),
   );
+  if (run.threads) {
+    const { main, busiest, rest } = run.threads;
+    const each = (ms: number) => perUnit(ms, run.completed).toFixed(2);
+    console.log(
+      `${''.padEnd(22)} threads, CPU ms/saga: main (HTTP) ${each(main)}, saga thread ${each(busiest)}, GC and pool ${each(rest)}`,
+    );
+  }
   return total;
 }
 

@@ -119,3 +119,38 @@ export function machineBusyMs(): number {
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = ticks;
   return ((user + nice + system + irq + softirq) * 1000) / ticksPerSecond;
 }
+
+/** CPU ms of each thread of a process (/proc/<pid>/task/<tid>/stat), by thread id. */
+export function threadsCpu(pid: number): Map<number, number> {
+  const threads = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return threads;
+  }
+  for (const tid of tids) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      threads.set(Number(tid), ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond);
+    } catch {
+      // the thread has ended
+    }
+  }
+  return threads;
+}
+
+/**
+ * Where one process's CPU went between two readings: its main thread (the thread id is the pid),
+ * its busiest other thread (`npm start`'s saga thread), and all the rest (V8's GC and compiler
+ * helpers, libuv's pool).
+ */
+export function threadSplit(pid: number, before: Map<number, number>, after: Map<number, number>) {
+  const spent = [...after].map(([tid, ms]) => ({ tid, ms: ms - (before.get(tid) ?? 0) }));
+  const main = spent.find((thread) => thread.tid === pid)?.ms ?? 0;
+  const others = spent.filter((thread) => thread.tid !== pid).sort((a, b) => b.ms - a.ms);
+  const busiest = others[0]?.ms ?? 0;
+  const rest = others.slice(1).reduce((sum, thread) => sum + thread.ms, 0);
+  return { main, busiest, rest };
+}
