@@ -129,10 +129,17 @@ function cachePreparedStatements(connection: PreparingConnection): void {
   };
 }
 
-/** WAL lets readers run beside the single writer; busy_timeout makes a second process wait, not fail. */
+/**
+ * WAL lets readers run beside the single writer; busy_timeout makes a second process wait, not
+ * fail. A 64 MB page cache and reads through mmap keep the indexes the hot path walks in memory:
+ * SQLite's default 2 MB cache made every saga's appends and reads page through the OS (e2e bench,
+ * SQLite: saga thread 2.51 → 2.22 ms CPU per saga).
+ */
 export function configureSqliteConnection(connection: SqliteConnection): void {
   connection.pragma('journal_mode = WAL');
   connection.pragma('synchronous = NORMAL');
   connection.pragma('busy_timeout = 5000');
   connection.pragma('foreign_keys = ON');
+  connection.pragma('cache_size = -65536');
+  connection.pragma('mmap_size = 268435456');
 }
