@@ -16,32 +16,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import express from 'express';
-import { v4 as uuidv4 } from 'uuid';
-import { currentSchemaVersion } from '../src/application/eventCatalog';
-import { placeOrder } from '../src/application/commands/placeOrder';
 import { silentLogger } from '../src/application/ports/logger';
-import type { EventStore, NewEvent } from '../src/application/ports/eventStore';
-import { streamName, type FulfillmentEvent } from '../src/domain/events';
-import { buildService, type Service } from '../src/infrastructure/app/buildService';
+import type { EventStore } from '../src/application/ports/eventStore';
+import { buildService } from '../src/infrastructure/app/buildService';
 import { loadConfig } from '../src/infrastructure/config/config';
 import { databaseLocations, migrateAll } from '../src/infrastructure/database/databases';
 import { createMetrics } from '../src/infrastructure/observability/metrics';
 import { rebuildSagasProjection } from '../src/infrastructure/readModel/projectionRebuild';
 import { createMysqlTestDatabase, testRedisUrl, uniqueRedisPrefix } from '../src/testing/testServices';
+import { orderBody, writeCompletedSagas } from './support/sagaLog';
 
 const CONNECTIONS = 50;
 const DURATION_S = 10;
 const REBUILD_SAGAS = 25_000; // 6 events each: 150,000 events
 const clientToken = 'bench-client-token-0123456789';
-
-const orderBody = JSON.stringify({
-  patientId: 'patient-bench',
-  medications: [
-    { sku: 'AMOX-500-CAP', quantity: 2 },
-    { sku: 'IBU-200-TAB', quantity: 1 },
-  ],
-  shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
-});
 
 type Load = Readonly<{ requestsPerSecond: number; p50: number; p99: number; non2xx: number; errors: number }>;
 
@@ -112,59 +100,6 @@ function result(name: string, value: number, unit: string, baselineValue: number
   );
 }
 
-const metadata = (type: FulfillmentEvent['type'], sagaId: string, occurredAt: string) => ({
-  eventId: uuidv4(),
-  correlationId: sagaId,
-  causationId: 'bench',
-  occurredAt,
-  schemaVersion: currentSchemaVersion(type),
-});
-
-/** A saga's typical life: OrderCreated, then five saga events to COMPLETED. */
-async function writeLog(service: Service, sagas: number): Promise<number> {
-  const { eventStore } = service;
-  const at = new Date('2024-05-01T10:00:00.000Z');
-  let written = 0;
-  for (let i = 0; i < sagas; i++) {
-    const saga = await placeOrder({ eventStore, clock: { now: () => at } }, JSON.parse(orderBody), {
-      causationId: 'bench',
-      actor: 'bench',
-    });
-    const changed = (
-      from: string | null,
-      to: string,
-      currentStep: string | null,
-      compensationStack: string[],
-    ): NewEvent => {
-      const event = {
-        type: 'SagaStateChanged',
-        data: { ...saga, from, to, currentStep, compensationStack, machineVersion: 1, snapshot: {} },
-      } as FulfillmentEvent;
-      return { ...event, metadata: metadata(event.type, saga.sagaId, at.toISOString()) } as NewEvent;
-    };
-    await eventStore.appendToStream(streamName.saga(saga.sagaId), [
-      changed(null, 'PENDING_PRESCRIPTION', 'CreatePrescription', ['CancelOrder']),
-      changed('PENDING_PRESCRIPTION', 'PENDING_INVENTORY_RESERVATION', 'ReserveInventory', [
-        'CancelOrder',
-        'CancelPrescription',
-      ]),
-      changed('PENDING_INVENTORY_RESERVATION', 'PENDING_SHIPMENT', 'InitiateShipment', [
-        'CancelOrder',
-        'CancelPrescription',
-        'ReleaseInventory',
-      ]),
-      changed('PENDING_SHIPMENT', 'COMPLETED', null, ['CancelOrder', 'CancelPrescription', 'ReleaseInventory']),
-      {
-        type: 'SagaCompleted',
-        data: { sagaId: saga.sagaId, orderId: saga.orderId },
-        metadata: metadata('SagaCompleted', saga.sagaId, at.toISOString()),
-      } as NewEvent,
-    ]);
-    written += 6;
-  }
-  return written;
-}
-
 async function readAllRate(eventStore: EventStore): Promise<number> {
   const started = process.hrtime.bigint();
   let after = 0;
@@ -187,7 +122,7 @@ async function rebuildBench(folder: string) {
   await migrateAll(databaseLocations(config.databaseUrl));
   const service = buildService(config, { logger: silentLogger, metrics: createMetrics({ defaultMetrics: false }) });
   try {
-    const events = await writeLog(service, REBUILD_SAGAS);
+    const events = await writeCompletedSagas(service.eventStore, REBUILD_SAGAS);
     const rawRate = await readAllRate(service.eventStore);
     const started = process.hrtime.bigint();
     const rebuilt = await rebuildSagasProjection({
