@@ -5,10 +5,11 @@ import type { FulfillmentMetrics } from '../observability/metrics';
 import type { ApiRoute } from './apiRoute';
 import { apiRoutes, type ApiDependencies } from './apiRoutes';
 import { authenticate, authorize } from './authentication';
-import { errorMiddleware, jsonBodyLimit } from './errorMiddleware';
-import { RouteNotFoundError, UnsupportedMediaTypeError } from './httpErrors';
+import { errorMiddleware } from './errorMiddleware';
+import { RouteNotFoundError } from './httpErrors';
 import { idempotency } from './idempotency';
 import type { IdempotencyStore } from './idempotencyStore';
+import { jsonBody } from './jsonBody';
 import { buildOpenApiDocument } from './openApi';
 import { addOperationalRoutes, type ReadinessChecks } from './operationalRoutes';
 import { perTokenRateLimit } from './rateLimit';
@@ -50,10 +51,10 @@ export function createHttpApp(dependencies: HttpDependencies): Express {
   const authenticated = authenticate(dependencies.tokens);
   const rateLimited = perTokenRateLimit(dependencies.rateLimitPerMinute);
   const idempotent = idempotency(dependencies.idempotencyStore);
-  const jsonBody = express.json({ limit: jsonBodyLimit, strict: true, type: 'application/json' });
+  const body = jsonBody();
   for (const route of routes) {
     const chain: RequestHandler[] = [authenticated, rateLimited, authorize(route.role)];
-    if (route.body) chain.push(requireJsonContentType, jsonBody);
+    if (route.body) chain.push(body);
     if (route.idempotent) chain.push(idempotent);
     app[route.method](route.path, ...chain, handlerOf(route));
   }
@@ -76,10 +77,3 @@ function handlerOf(route: ApiRoute): RequestHandler {
     res.status(route.success.status).json(result);
   };
 }
-
-/** A body must be JSON; a bodiless request passes (routes whose body is optional accept none). */
-const requireJsonContentType: RequestHandler = (req, _res, next) => {
-  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
-  if (hasBody && !req.is('application/json')) return next(new UnsupportedMediaTypeError(req.get('content-type')));
-  next();
-};
