@@ -10,6 +10,7 @@ import { RouteNotFoundError } from './httpErrors';
 import { idempotency } from './idempotency';
 import type { IdempotencyStore } from './idempotencyStore';
 import { jsonBody } from './jsonBody';
+import { useDirectJsonResponses } from './jsonResponse';
 import { buildOpenApiDocument } from './openApi';
 import { addOperationalRoutes, type ReadinessChecks } from './operationalRoutes';
 import { perTokenRateLimit } from './rateLimit';
@@ -42,6 +43,7 @@ export function createHttpApp(dependencies: HttpDependencies): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  useDirectJsonResponses(app);
   const headers = securityHeaders();
   const context = requestContext(dependencies.metrics, dependencies.logger);
   app.use((req, res, next) => headers(req, res, () => context(req, res, next)));
