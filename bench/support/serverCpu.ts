@@ -58,6 +58,49 @@ export async function measureServerCpu(
   return { ...figures, cpuMicrosPerRequest: figures.requests ? (cpu.user + cpu.system) / figures.requests : 0 };
 }
 
+/**
+ * Measures several servers of this process under the same load in turns (A, B, A, B, …), each
+ * for `options.duration / turns` seconds a turn, so that a change in what else the machine runs
+ * weighs on all of them alike rather than on whichever ran last. CPU and requests add up over a
+ * server's turns; its p50 is the median of its turns' and its p99, p90 and max the worst.
+ */
+export async function measureInTurns(
+  servers: readonly Server[],
+  { duration = 10, ...options }: LoadOptions,
+  turns: number,
+): Promise<MeasuredLoad[]> {
+  const runs: MeasuredLoad[][] = servers.map(() => []);
+  for (const server of servers) await measureServerCpu(server, { ...options, duration: 1 });
+  for (let turn = 0; turn < turns; turn++) {
+    for (const [index, server] of servers.entries()) {
+      runs[index]!.push(
+        await measureServerCpu(server, { ...options, duration: Number(duration) / turns, warmupRequests: 0 }),
+      );
+    }
+  }
+  return runs.map(combine);
+}
+
+function combine(runs: readonly MeasuredLoad[]): MeasuredLoad {
+  const sum = (pick: (run: MeasuredLoad) => number) => runs.reduce((total, run) => total + pick(run), 0);
+  const worst = (pick: (run: MeasuredLoad) => number) => Math.max(...runs.map(pick));
+  const requests = sum((run) => run.requests);
+  const p50s = runs.map((run) => run.p50).sort((a, b) => a - b);
+  return {
+    requests,
+    requestsPerSecond: sum((run) => run.requestsPerSecond) / runs.length,
+    ok: sum((run) => run.ok),
+    non2xx: sum((run) => run.non2xx),
+    errors: sum((run) => run.errors),
+    timeouts: sum((run) => run.timeouts),
+    p50: p50s[Math.floor(p50s.length / 2)]!,
+    p90: worst((run) => run.p90),
+    p99: worst((run) => run.p99),
+    max: worst((run) => run.max),
+    cpuMicrosPerRequest: requests ? sum((run) => run.cpuMicrosPerRequest * run.requests) / requests : 0,
+  };
+}
+
 function runLoadGenerator(options: autocannon.Options, onStarted: () => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(
