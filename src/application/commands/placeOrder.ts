@@ -8,7 +8,7 @@ export type PlacedOrder = Readonly<{ orderId: string; sagaId: string; state: Sag
 
 /** Accepts an order: one OrderCreated on a new order stream. The saga reactor takes it from there. */
 export async function placeOrder(
-  { eventStore, clock }: CommandDependencies,
+  { eventStore, clock }: Pick<CommandDependencies, 'eventStore' | 'clock'>,
   input: PlaceOrderInput,
   origin: CommandOrigin,
 ): Promise<PlacedOrder> {

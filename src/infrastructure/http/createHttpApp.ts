@@ -5,12 +5,14 @@ import type { FulfillmentMetrics } from '../observability/metrics';
 import type { ApiRoute } from './apiRoute';
 import { apiRoutes, type ApiDependencies } from './apiRoutes';
 import { authenticate, authorize } from './authentication';
-import { errorMiddleware, jsonBodyLimit } from './errorMiddleware';
-import { RouteNotFoundError, UnsupportedMediaTypeError } from './httpErrors';
+import { errorMiddleware } from './errorMiddleware';
+import { RouteNotFoundError } from './httpErrors';
 import { idempotency } from './idempotency';
 import type { IdempotencyStore } from './idempotencyStore';
+import { jsonBody } from './jsonBody';
+import { useDirectJsonResponses } from './jsonResponse';
 import { buildOpenApiDocument } from './openApi';
-import { operationalRoutes, type ReadinessChecks } from './operationalRoutes';
+import { addOperationalRoutes, type ReadinessChecks } from './operationalRoutes';
 import { perTokenRateLimit } from './rateLimit';
 import { requestContext } from './requestContext';
 import { securityHeaders } from './securityHeaders';
@@ -28,32 +30,39 @@ export type HttpDependencies = ApiDependencies &
   }>;
 
 /**
- * The HTTP API of SPEC §5. Per route: authenticate → rate limit (per token) → authorize → JSON
- * body → Idempotency-Key → validate → handler. Everything that goes wrong ends in the one error
- * middleware, in the one error shape.
+ * The HTTP API of SPEC §5. Per request: security headers and request context, then per route:
+ * authenticate → rate limit (per token) → authorize → JSON body → Idempotency-Key → validate →
+ * handler. Everything that goes wrong ends in the one error middleware, in the one error shape.
+ *
+ * Every app-level layer is a hop of express's router (path matching, params, bookkeeping) on
+ * every request, so the app has as few as it can: the edge is one layer, and the operational
+ * routes are routes of the app (not a mounted router) that come after the API's.
  */
 export function createHttpApp(dependencies: HttpDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  app.use(securityHeaders());
-  app.use(requestContext(dependencies.metrics));
+  useDirectJsonResponses(app);
+  const headers = securityHeaders();
+  const context = requestContext(dependencies.metrics, dependencies.logger);
+  app.use((req, res, next) => headers(req, res, () => context(req, res, next)));
 
   const routes = apiRoutes(dependencies);
-  const openApiDocument = buildOpenApiDocument(routes, dependencies.version ?? '0.1.0');
-  app.use(operationalRoutes({ ...dependencies, openApiDocument }));
 
   const authenticated = authenticate(dependencies.tokens);
   const rateLimited = perTokenRateLimit(dependencies.rateLimitPerMinute);
   const idempotent = idempotency(dependencies.idempotencyStore);
-  const jsonBody = express.json({ limit: jsonBodyLimit, strict: true, type: 'application/json' });
+  const body = jsonBody();
   for (const route of routes) {
     const chain: RequestHandler[] = [authenticated, rateLimited, authorize(route.role)];
-    if (route.body) chain.push(requireJsonContentType, jsonBody);
+    if (route.body) chain.push(body);
     if (route.idempotent) chain.push(idempotent);
     app[route.method](route.path, ...chain, handlerOf(route));
   }
+  // After the API: its paths and these never overlap, and API requests need not be matched against them.
+  const openApiDocument = buildOpenApiDocument(routes, dependencies.version ?? '0.1.0');
+  addOperationalRoutes(app, { ...dependencies, openApiDocument });
 
   app.use((req, _res, next) => next(new RouteNotFoundError(req.method, req.path)));
   app.use(errorMiddleware(dependencies.logger));
@@ -70,10 +79,3 @@ function handlerOf(route: ApiRoute): RequestHandler {
     res.status(route.success.status).json(result);
   };
 }
-
-/** A body must be JSON; a bodiless request passes (routes whose body is optional accept none). */
-const requireJsonContentType: RequestHandler = (req, _res, next) => {
-  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
-  if (hasBody && !req.is('application/json')) return next(new UnsupportedMediaTypeError(req.get('content-type')));
-  next();
-};

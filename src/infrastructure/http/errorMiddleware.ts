@@ -3,12 +3,11 @@ import type { Logger } from '../../application/ports/logger';
 import { FulfillmentError } from '../../domain/errors';
 import { MalformedJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from './httpErrors';
 import { statusOfCode } from './errorStatuses';
+import { jsonBodyLimit } from './jsonBody';
 
 export type ErrorBody = Readonly<{
   error: Readonly<{ code: string; message: string; details?: readonly unknown[]; saga?: unknown }>;
 }>;
-
-export const jsonBodyLimit = '64kb';
 
 /**
  * Every error leaves in one shape, `{ error: { code, message, details?, saga? } }`, with the

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { Express } from 'express';
 import type { FulfillmentMetrics } from '../observability/metrics';
 import { NotReadyError } from './httpErrors';
 
@@ -10,15 +10,19 @@ export type ReadinessChecks = Readonly<Record<string, () => Promise<void | Reado
 
 const checkTimeoutMs = 2000;
 
-/** /healthz, /readyz, /metrics and /openapi.json: no token, so probes and scrapers need none. */
-export function operationalRoutes(
+/**
+ * /healthz, /readyz, /metrics and /openapi.json: no token, so probes and scrapers need none.
+ * Routes of the app itself rather than a mounted Router: every request that reaches the API
+ * would otherwise pass through that router's own dispatch first.
+ */
+export function addOperationalRoutes(
+  app: Express,
   dependencies: Readonly<{ readiness: ReadinessChecks; metrics: FulfillmentMetrics; openApiDocument: object }>,
-): Router {
-  const router = Router();
-  router.get('/healthz', (_req, res) => {
+): void {
+  app.get('/healthz', (_req, res) => {
     res.json({ status: 'alive' });
   });
-  router.get('/readyz', async (_req, res) => {
+  app.get('/readyz', async (_req, res) => {
     const results = await Promise.all(
       Object.entries(dependencies.readiness).map(async ([check, run]) => {
         try {
@@ -35,14 +39,13 @@ export function operationalRoutes(
     if (failures.length > 0) throw new NotReadyError(failures);
     res.json({ status: 'ready', checks: Object.fromEntries(results.map(({ check, details }) => [check, details])) });
   });
-  router.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (_req, res) => {
     const { contentType, text } = await dependencies.metrics.exposition();
     res.set('Content-Type', contentType).send(text);
   });
-  router.get('/openapi.json', (_req, res) => {
+  app.get('/openapi.json', (_req, res) => {
     res.json(dependencies.openApiDocument);
   });
-  return router;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, check: string): Promise<T> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { CommandOrigin } from '../../application/commands/commandContext';
+import type { Logger } from '../../application/ports/logger';
 import type { Role } from '../config/config';
 import type { FulfillmentMetrics } from '../observability/metrics';
 import { traceparentFromHeaders } from '../observability/traceContext';
@@ -18,16 +19,32 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export const contextOf = (res: Response): RequestContext => res.locals.context as RequestContext;
 
-/** Assigns the request id (the caller's X-Request-Id when sensible), reads traceparent, times the request. */
-export function requestContext(metrics: FulfillmentMetrics): RequestHandler {
+/**
+ * Assigns the request id (the caller's X-Request-Id when sensible), reads traceparent, times the
+ * request into the duration histogram and writes one access line at debug level.
+ *
+ * Not at info: pino writes each line synchronously to stdout, a write() per request on the one
+ * thread that also serves requests, and the lines would say what the histogram and the request
+ * id already say. Failures are logged where they are handled (5xx in errorMiddleware); LOG_LEVEL=debug
+ * turns the access lines on, and at any other level they cost one no-op call.
+ */
+export function requestContext(metrics: FulfillmentMetrics, logger: Logger): RequestHandler {
   return (req, res, next) => {
-    const offered = req.get('x-request-id');
-    const requestId = offered && requestIdPattern.test(offered) ? offered : randomUUID();
+    const offered = req.headers['x-request-id'];
+    const requestId = typeof offered === 'string' && requestIdPattern.test(offered) ? offered : randomUUID();
     const traceparent = traceparentFromHeaders(req.headers);
     res.locals.context = { requestId, ...(traceparent ? { traceparent } : {}) } satisfies RequestContext;
     res.setHeader('X-Request-Id', requestId);
     const stop = metrics.httpRequestDuration.startTimer();
-    res.on('finish', () => stop({ method: req.method, route: routeOf(req), status: String(res.statusCode) }));
+    res.on('finish', () => {
+      const route = routeOf(req);
+      const status = res.statusCode;
+      const seconds = stop({ method: req.method, route, status: String(status) });
+      logger.debug(
+        { requestId, method: req.method, route, path: req.originalUrl, status, ms: seconds * 1000 },
+        'request',
+      );
+    });
     next();
   };
 }
