@@ -1,31 +1,39 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import type { Participants } from '../src/infrastructure/participants/createParticipants';
+import { kill, startProcess, waitReady, type Role, type ServiceProcess } from './support/serviceProcesses';
 import {
   available,
   builtinParticipants,
-  commands,
   compensationsOwed,
   compensationsRan,
   eventsOfSaga,
   openStorage,
-  order,
   sagaState,
   seedCatalog,
   typesOf,
   waitFor,
+  type Backend,
   type Storage,
 } from './support/sagaHarness';
 
 /**
- * SPEC §9 across crashes: the saga reactor and a worker run as their own processes (the CLI's
- * `reactor` and `worker` roles) on MariaDB + BullMQ. With many sagas in flight both are killed
- * with SIGKILL, then started again. Every saga must still end where it should, with exactly its
- * successful steps compensated in reverse, consistent stock, and no side effect done twice.
+ * SPEC §8 and §9 across crashes of our own processes: a SIGKILL of any process of the service,
+ * at any moment, followed by a restart, changes no saga's outcome. Orders are posted over HTTP as
+ * a client would (retrying with the same Idempotency-Key while the API is down) and killed:
+ * - `npm start` on SQLite, and on MariaDB + BullMQ (the whole service in one process);
+ * - with the roles apart on MariaDB + BullMQ, each role in turn: reactor, worker, projection, API.
+ * Step deadlines are 2 s, shorter than a restart: a deadline that counted our own downtime, or
+ * the time a dead worker's job waits to be taken back, would time steps out and cancel healthy
+ * orders. No participant fails here, so no step may be given up (no STEP_TIMEOUT, no
+ * RETRIES_EXHAUSTED), every order ends as its kind says, compensations are exactly the successful
+ * steps reversed, stock is conserved and nothing happens twice.
  */
-jest.setTimeout(240_000);
+jest.setTimeout(300_000);
 
-const root = join(__dirname, '..');
+const deadlineMs = 2_000;
+const orderCount = 160;
+const tokens = { client: 'crash-client-token-0123456789', operator: 'crash-operator-token-0123456789' };
 const finalStates = ['COMPLETED', 'CANCELLED', 'MANUAL_REVIEW'] as const;
 
 type Kind = 'happy' | 'prescriptionFails' | 'unknownSku' | 'shipmentFails';
@@ -36,130 +44,191 @@ const expectedFinal: Record<Kind, string> = {
   unknownSku: 'CANCELLED',
   shipmentFails: 'CANCELLED',
 };
+const expectedFailureCode: Record<Kind, string | undefined> = {
+  happy: undefined,
+  prescriptionFails: 'PRESCRIBER_REQUIRED',
+  unknownSku: 'UNKNOWN_SKU',
+  shipmentFails: 'UNSUPPORTED_DESTINATION',
+};
 
-function startRole(role: 'reactor' | 'worker', env: Readonly<Record<string, string>>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/infrastructure/cli/main.ts', role], {
-    cwd: root,
-    env: {
-      ...process.env,
-      ...env,
-      LOG_LEVEL: 'error',
-      JOB_ATTEMPTS: '4',
-      JOB_BACKOFF_MS: '20',
-      WORKER_CONCURRENCY: '4',
-      // Far longer than a killed worker's jobs take to run again (JOB_LEASE_MS, 5 s, then up to one
-      // stall check, 2.5 s; jobLease.ts) plus a loaded machine's slack: the jobs interrupted here are
-      // recovered, not timed out, while the deadlines are still delayed jobs started at enqueue.
-      PRESCRIPTION_DEADLINE_MS: '150000',
-      INVENTORY_DEADLINE_MS: '150000',
-      SHIPMENT_DEADLINE_MS: '150000',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return child;
-}
+/**
+ * `burst`: every order posted at once, the process killed once the first sagas have ended, with
+ * some 150 still in flight. `steady`: orders posted one every 25 ms while the roles are killed one
+ * after the other, every 1.5 s, each kill landing among sagas in flight.
+ */
+type Case = Readonly<{
+  name: string;
+  backend: Backend;
+  roles: readonly Role[];
+  kills: readonly Role[];
+  posting: 'burst' | 'steady';
+}>;
+const cases: Case[] = [
+  { name: 'npm start on SQLite', backend: 'sqlite', roles: ['start'], kills: ['start'], posting: 'burst' },
+  { name: 'npm start on MariaDB + BullMQ', backend: 'mysql', roles: ['start'], kills: ['start'], posting: 'burst' },
+  {
+    name: 'the roles apart on MariaDB + BullMQ, each killed in turn',
+    backend: 'mysql',
+    roles: ['serve', 'reactor', 'project', 'worker', 'worker'],
+    kills: ['reactor', 'worker', 'project', 'serve'],
+    posting: 'steady',
+  },
+];
 
-const exited = (child: ChildProcess) =>
-  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null)
-      resolve({ code: child.exitCode, signal: child.signalCode });
-    else child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-
-describe('crash of the reactor and a worker mid-saga (MariaDB + BullMQ, separate processes)', () => {
+describe.each(cases)('a SIGKILL of $name', ({ backend, roles, kills, posting }) => {
   let storage: Storage;
   let participants: Participants;
-  const children: ChildProcess[] = [];
+  const running: ServiceProcess[] = [];
 
   beforeAll(async () => {
-    storage = await openStorage('mysql');
+    storage = await openStorage(backend, {
+      deadlinesMs: { CreatePrescription: deadlineMs, ReserveInventory: deadlineMs, InitiateShipment: deadlineMs },
+    });
     participants = builtinParticipants(storage);
     await seedCatalog(participants, { 'CR-A': { onHand: 10_000 }, 'CR-CTRL': { onHand: 10_000, controlled: true } });
   });
 
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await Promise.all(running.map((service) => kill(service, 'SIGKILL')));
     await storage?.close();
   });
 
-  it('every saga ends where it should, compensations exactly the successful steps reversed, stock consistent, nothing twice', async () => {
-    const env = { ...storage.env, DATA_DIR: join(root, 'data', 'crash-test') };
-    const run = commands(storage);
-    const first = [startRole('reactor', env), startRole('worker', env)];
-    children.push(...first);
+  it('changes no saga’s outcome: every order ends as its kind says, nothing twice, stock conserved', async () => {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const env = {
+      ...storage.env,
+      PORT: String(port),
+      DATA_DIR: storage.dataDir,
+      API_TOKENS: `client:${tokens.client},operator:${tokens.operator}`,
+      JOB_LEASE_MS: '2000',
+      WORKER_CONCURRENCY: '8',
+      JOB_ATTEMPTS: '4',
+      JOB_BACKOFF_MS: '20',
+    };
+    const start = (role: Role) => {
+      const service = startProcess(role, env);
+      running.push(service);
+      return service;
+    };
+    const processes = roles.map(start);
+    await Promise.all(processes.map((service) => service.started));
+    await waitReady(baseUrl);
 
-    const sagas = await Promise.all(
-      Array.from({ length: 150 }, async (_, index) => {
-        const kind = kinds[index % kinds.length]!;
-        const placed = await run.place(
-          order({
-            patientId: `crash-${index}`,
-            prescriberId: kind === 'prescriptionFails' ? undefined : 'dr-1',
-            medications: [
-              {
-                sku: kind === 'unknownSku' ? 'CR-NOPE' : kind === 'prescriptionFails' ? 'CR-CTRL' : 'CR-A',
-                quantity: 1 + (index % 3),
-              },
-            ],
-            shippingAddress: {
-              line1: '1 Main St',
-              city: 'Springfield',
-              postalCode: '12345',
-              country: kind === 'shipmentFails' ? 'JP' : 'US',
-            },
-          }),
-        );
-        return { ...placed, kind, quantity: 1 + (index % 3) };
+    // A client posting orders, each retried with its Idempotency-Key until the API answers.
+    const orders = Array.from({ length: orderCount }, (_, index) => ({ index, kind: kinds[index % kinds.length]! }));
+    const placed = new Map<number, { sagaId: string; orderId: string }>();
+    const accepting = Promise.all(
+      orders.map(async (order) => {
+        if (posting === 'steady') await sleep(order.index * 25);
+        placed.set(order.index, await postUntilAccepted(baseUrl, order.index, order.kind));
       }),
     );
-
     const finished = async () => {
-      const states = await Promise.all(sagas.map((saga) => sagaState(storage.eventStore, saga.sagaId)));
+      const states = await Promise.all([...placed.values()].map((saga) => sagaState(storage.eventStore, saga.sagaId)));
       return states.filter((state) => state && (finalStates as readonly string[]).includes(state)).length;
     };
-    // Kill both once some sagas are done and most are still in flight.
-    await waitFor('the first sagas to finish', async () => ((await finished()) >= 10 ? true : undefined), 60_000);
-    const doneAtCrash = await finished();
-    for (const child of first) child.kill('SIGKILL');
-    await Promise.all(first.map(exited));
-    expect(doneAtCrash).toBeLessThan(sagas.length);
 
-    const second = [startRole('reactor', env), startRole('worker', env)];
-    children.push(...second);
+    // Each role in turn: killed among sagas in flight, then started again.
+    for (const [turn, role] of kills.entries()) {
+      if (posting === 'burst') {
+        await waitFor('the first sagas to end', async () => ((await finished()) >= 10 ? true : undefined), 120_000);
+        expect(orderCount - (await finished())).toBeGreaterThanOrEqual(120);
+      } else {
+        await sleep(turn === 0 ? 1_000 : 1_500);
+      }
+      const target = processes.findIndex((service) => service.role === role);
+      const status = await kill(processes[target]!, 'SIGKILL');
+      expect(status.signal).toBe('SIGKILL');
+      await sleep(300);
+      processes[target] = start(role);
+    }
+
+    await accepting;
     await waitFor(
-      'every saga to finish after the restart',
-      async () => ((await finished()) === sagas.length ? true : undefined),
+      'every saga to end after the crashes',
+      async () => ((await finished()) === orderCount ? true : undefined),
       180_000,
     );
 
     // Graceful shutdown: SIGTERM, current work finishes, exit 0.
-    for (const child of second) child.kill('SIGTERM');
-    expect(await Promise.all(second.map(exited))).toEqual([
-      { code: 0, signal: null },
-      { code: 0, signal: null },
-    ]);
+    await Promise.all(processes.map((service) => service.started));
+    const statuses = await Promise.all(processes.map((service) => kill(service, 'SIGTERM')));
+    expect(statuses).toEqual(processes.map(() => ({ code: 0, signal: null })));
 
     let completedUnits = 0;
-    for (const saga of sagas) {
+    for (const order of orders) {
+      const saga = placed.get(order.index)!;
       const events = await eventsOfSaga(storage.eventStore, saga.sagaId, saga.orderId);
       const state = await sagaState(storage.eventStore, saga.sagaId);
-      const failure = events.find((event) => event.type === 'SagaFailed')?.data;
-      expect({ kind: saga.kind, state, failure }).toEqual({
-        kind: saga.kind,
-        state: expectedFinal[saga.kind],
-        failure,
+      const failure = events.find((event) => event.type === 'SagaFailed');
+      const failureCode = failure?.type === 'SagaFailed' ? failure.data.code : undefined;
+      expect({ kind: order.kind, state, failureCode }).toEqual({
+        kind: order.kind,
+        state: expectedFinal[order.kind],
+        failureCode: expectedFailureCode[order.kind],
       });
+      const givenUp = events.filter((event) => /STEP_TIMEOUT|RETRIES_EXHAUSTED/.test(JSON.stringify(event.data)));
+      expect(givenUp).toEqual([]);
       expect(compensationsRan(events)).toEqual(state === 'COMPLETED' ? [] : compensationsOwed(events).reverse());
       const once = typesOf(events).filter((type) => type !== 'SagaStateChanged' && type !== 'SagaCompensationRecorded');
       expect(once).toEqual([...new Set(once)]);
-      if (state === 'COMPLETED') completedUnits += saga.quantity;
+      if (state === 'COMPLETED') completedUnits += 1 + (order.index % 3);
     }
     expect(await available(participants, 'CR-A')).toBe(10_000 - completedUnits);
     expect(await available(participants, 'CR-CTRL')).toBe(10_000);
-    const sagaIds = sagas.map((saga) => saga.sagaId);
+    const sagaIds = [...placed.values()].map((saga) => saga.sagaId);
     const shipped = await storage.serviceDb('shipments').whereIn('saga_id', sagaIds).whereNotNull('shipment_id');
-    expect(shipped).toHaveLength(sagas.filter((saga) => saga.kind === 'happy').length);
-    const reserved = await storage.serviceDb('catalog_items').where({ sku: 'CR-A' }).first();
-    expect(Number(reserved.reserved)).toBe(completedUnits);
+    expect(shipped).toHaveLength(orders.filter((order) => order.kind === 'happy').length);
+    const catalog = await storage.serviceDb('catalog_items').where({ sku: 'CR-A' }).first();
+    expect(Number(catalog.reserved)).toBe(completedUnits);
   });
 });
+
+/** Posts one order until the API accepts it, the same Idempotency-Key on every try. */
+async function postUntilAccepted(baseUrl: string, index: number, kind: Kind) {
+  const key = randomUUID();
+  const body = JSON.stringify({
+    patientId: `crash-${index}`,
+    ...(kind === 'prescriptionFails' ? {} : { prescriberId: 'dr-1' }),
+    medications: [
+      {
+        sku: kind === 'unknownSku' ? 'CR-NOPE' : kind === 'prescriptionFails' ? 'CR-CTRL' : 'CR-A',
+        quantity: 1 + (index % 3),
+      },
+    ],
+    shippingAddress: {
+      line1: '1 Main St',
+      city: 'Springfield',
+      postalCode: '12345',
+      country: kind === 'shipmentFails' ? 'JP' : 'US',
+    },
+  });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const response = await fetch(`${baseUrl}/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.client}`, 'content-type': 'application/json', 'idempotency-key': key },
+      body,
+    }).catch(() => undefined);
+    if (response?.status === 202) return (await response.json()) as { sagaId: string; orderId: string };
+    if (response && response.status < 500 && response.status !== 409) {
+      throw new Error(`POST /orders answered ${response.status}: ${await response.text()}`);
+    }
+    if (Date.now() > deadline) throw new Error(`order ${index} was never accepted`);
+    await sleep(200);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

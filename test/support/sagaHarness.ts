@@ -44,6 +44,8 @@ export type Storage = Readonly<{
   backend: Backend;
   /** The environment a child process needs to reach the same storage, with the same settings. */
   env: Readonly<Record<string, string>>;
+  /** A folder of the test's own (the SQLite files live there on the embedded default). */
+  dataDir: string;
   service: Service;
   eventStore: EventStore;
   checkpoints: CheckpointStore;
@@ -80,6 +82,7 @@ export async function openStorage(backend: Backend, settings: StorageSettings = 
   return {
     backend,
     env,
+    dataDir: folder,
     service,
     eventStore: service.eventStore,
     checkpoints: service.checkpoints,

@@ -13,7 +13,17 @@ export type CommandDependencies = Readonly<{ eventStore: EventStore; clock: Cloc
  * Who asked and in reply to what: the request id (or the Idempotency-Key when there is one)
  * becomes the events' causationId; the caller's W3C traceparent travels along.
  */
-export type CommandOrigin = Readonly<{ causationId: string; traceparent?: string; actor: string }>;
+export type CommandOrigin = Readonly<{
+  causationId: string;
+  traceparent?: string;
+  actor: string;
+  /**
+   * The caller's own key for this request (its Idempotency-Key, scoped to the caller), when it
+   * gave one: what a command derives its new ids from, so that a retry names what the first try
+   * created.
+   */
+  requestKey?: string;
+}>;
 
 export function eventMetadata(
   type: FulfillmentEventType,

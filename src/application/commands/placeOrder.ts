@@ -1,18 +1,23 @@
 import { streamName, type OrderCreated } from '../../domain/events';
 import type { SagaState } from '../../domain/saga/sagaVocabulary';
+import { ConcurrencyError } from '../errors';
 import { eventMetadata, type CommandDependencies, type CommandOrigin } from './commandContext';
 import { newOrderIds } from './orderIds';
 import type { PlaceOrderInput } from './placeOrderInput';
 
 export type PlacedOrder = Readonly<{ orderId: string; sagaId: string; state: SagaState }>;
 
-/** Accepts an order: one OrderCreated on a new order stream. The saga reactor takes it from there. */
+/**
+ * Accepts an order: one OrderCreated on a new order stream. The saga reactor takes it from there.
+ * A request with a key of its own always names the same order: if its first try placed it (and
+ * the answer was lost to a crash), a retry finds it there and answers as the first try would have.
+ */
 export async function placeOrder(
   { eventStore, clock }: Pick<CommandDependencies, 'eventStore' | 'clock'>,
   input: PlaceOrderInput,
   origin: CommandOrigin,
 ): Promise<PlacedOrder> {
-  const { sagaId, orderId } = newOrderIds();
+  const { sagaId, orderId } = newOrderIds(origin.requestKey);
   const event: OrderCreated = {
     type: 'OrderCreated',
     data: {
@@ -24,10 +29,16 @@ export async function placeOrder(
       shippingAddress: input.shippingAddress,
     },
   };
-  await eventStore.appendToStream(
-    streamName.order(orderId),
-    [{ ...event, metadata: eventMetadata(event.type, sagaId, origin, clock) }],
-    { expectedRevision: 'no_stream' },
-  );
+  try {
+    await eventStore.appendToStream(
+      streamName.order(orderId),
+      [{ ...event, metadata: eventMetadata(event.type, sagaId, origin, clock) }],
+      { expectedRevision: 'no_stream' },
+    );
+  } catch (error) {
+    if (!(error instanceof ConcurrencyError) || origin.requestKey === undefined) throw error;
+    const [placed] = await eventStore.readStream(streamName.order(orderId), { maxCount: 1 });
+    if (placed?.type !== 'OrderCreated' || placed.data.sagaId !== sagaId) throw error;
+  }
   return { orderId, sagaId, state: 'PENDING_PRESCRIPTION' };
 }

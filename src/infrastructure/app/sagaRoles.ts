@@ -52,9 +52,9 @@ export async function startWorkerRole(service: Service, options: WorkerRoleOptio
     logger: service.logger,
     metrics: jobMetrics(service.metrics),
   });
-  const worker = await service.jobQueue.startWorker(options.handlers?.(handlers) ?? handlers, {
-    concurrency: options.concurrency ?? service.config.workerConcurrency,
-  });
+  const concurrency = options.concurrency ?? service.config.workerConcurrency;
+  const worker = await service.jobQueue.startWorker(options.handlers?.(handlers) ?? handlers, { concurrency });
+  service.logger.info({ concurrency }, 'job worker started');
   service.onClose(() => worker.close());
   return worker;
 }

@@ -115,22 +115,30 @@ async function withService(work: (service: Service) => Promise<void>, config: Co
   }
 }
 
-/** Starts a long-running role and closes the service on the first SIGINT/SIGTERM. */
+/**
+ * Starts a long-running role and closes the service on the first SIGINT/SIGTERM. The signals are
+ * taken from the very start: one that comes while the role still migrates or starts ends the
+ * process cleanly (exit 0) too, rather than by the signal's default.
+ */
 export async function runRole(
   start: (service: Service) => Promise<void>,
   config: Config = loadConfig(),
 ): Promise<Service> {
-  await migrateAll(databaseLocations(config.databaseUrl));
-  const service = buildService(config);
+  const role: { service?: Service; stopping?: boolean } = {};
   const shutdown = (signal: string) => {
-    service.logger.info({ signal }, 'shutting down');
-    service.close().then(
+    role.stopping = true;
+    if (!role.service) return; // still migrating: the migration is left to finish, then the process ends
+    role.service.logger.info({ signal }, 'shutting down');
+    role.service.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  await migrateAll(databaseLocations(config.databaseUrl));
+  if (role.stopping) process.exit(0);
+  const service = (role.service = buildService(config));
   try {
     await start(service);
   } catch (error) {

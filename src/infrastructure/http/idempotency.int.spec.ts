@@ -2,6 +2,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { allEvents, startTestService, testTokens, validOrder, type TestService } from '../app/testing/testService';
 import { canonicalJson } from './idempotency';
+import { abandonedClaimAfterMs } from './idempotencyStore';
 
 const client = `Bearer ${testTokens.client}`;
 
@@ -75,5 +76,30 @@ describe('Idempotency-Key', () => {
   it('hashes bodies independently of key order', () => {
     expect(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] })).toBe(canonicalJson({ a: [{ c: 3, d: 2 }], b: 1 }));
     expect(canonicalJson({ a: 1 })).not.toBe(canonicalJson({ a: '1' }));
+  });
+
+  it('a request whose process died before it answered: the retry takes the abandoned claim over and names the same order', async () => {
+    const first = await send('crash-key', validOrder());
+    const created = (await allEvents(harness.service.eventStore)).filter((event) => event.type === 'OrderCreated');
+    // As if the process had died after the append and before storing the answer: the claim stays running.
+    const { serviceDb } = harness.service;
+    await serviceDb('idempotency_keys')
+      .where('response_body', 'like', `%${first.body.sagaId}%`)
+      .update({ response_status: null, response_body: null });
+    const running = await send('crash-key', validOrder());
+    expect(running.status).toBe(409);
+    expect(running.body.error.code).toBe('IDEMPOTENCY_REQUEST_IN_PROGRESS');
+
+    await serviceDb('idempotency_keys')
+      .whereNull('response_status')
+      .update({ created_at: new Date(Date.now() - abandonedClaimAfterMs - 1_000) });
+    const retry = await send('crash-key', validOrder());
+    expect(retry.status).toBe(202);
+    expect({ sagaId: retry.body.sagaId, orderId: retry.body.orderId }).toEqual({
+      sagaId: first.body.sagaId,
+      orderId: first.body.orderId,
+    });
+    const createdAfter = (await allEvents(harness.service.eventStore)).filter((event) => event.type === 'OrderCreated');
+    expect(createdAfter).toHaveLength(created.length);
   });
 });

@@ -50,6 +50,7 @@ async function claimOrReplay(
       break;
   }
   context.idempotencyKey = key;
+  context.idempotencyKeyHash = keyHash;
   // The response is stored before it is sent, so a retry can never overtake it.
   const send = res.json.bind(res);
   res.json = (body: unknown) => {

@@ -5,6 +5,11 @@ import { isUniqueViolation } from '../database/uniqueViolation';
  * Durable Idempotency-Keys. `claim` is the one atomic step: the first request with a key inserts
  * its row and runs; any later one finds the row and gets the stored response, a mismatch, or
  * "still running".
+ *
+ * A claim still running after `abandonedAfterMs` belongs to a request whose process died: a retry
+ * takes it over and runs again. That is safe because a keyed command names what it creates from
+ * the key (placeOrder's ids), so running it again finds what the first try did instead of doing it
+ * twice.
  */
 export type IdempotencyClaim =
   | Readonly<{ kind: 'claimed' }>
@@ -22,7 +27,23 @@ export interface IdempotencyStore {
 const table = 'idempotency_keys';
 type Row = { key_hash: string; request_hash: string; response_status: number | null; response_body: string | null };
 
-export function knexIdempotencyStore(db: Knex, clock: { now(): Date } = { now: () => new Date() }): IdempotencyStore {
+/** Far longer than any request runs: a claim this old was left by a process that died. */
+export const abandonedClaimAfterMs = 10_000;
+
+export function knexIdempotencyStore(
+  db: Knex,
+  clock: { now(): Date } = { now: () => new Date() },
+  abandonedAfterMs = abandonedClaimAfterMs,
+): IdempotencyStore {
+  /** Takes over a claim left running by a process that died; false when someone else holds it. */
+  const takeOver = async (keyHash: string): Promise<boolean> => {
+    const now = clock.now();
+    const taken = await db(table)
+      .where({ key_hash: keyHash, response_status: null })
+      .andWhere('created_at', '<', new Date(now.getTime() - abandonedAfterMs))
+      .update({ created_at: now });
+    return taken === 1;
+  };
   return {
     async claim(keyHash, requestHash) {
       try {
@@ -34,7 +55,7 @@ export function knexIdempotencyStore(db: Knex, clock: { now(): Date } = { now: (
       const row = await db<Row>(table).where({ key_hash: keyHash }).first();
       if (!row) return this.claim(keyHash, requestHash); // released in between: try again
       if (row.request_hash !== requestHash) return { kind: 'mismatch' };
-      if (row.response_status === null) return { kind: 'inProgress' };
+      if (row.response_status === null) return (await takeOver(keyHash)) ? { kind: 'claimed' } : { kind: 'inProgress' };
       return { kind: 'replay', status: row.response_status, body: JSON.parse(row.response_body ?? 'null') };
     },
     async complete(keyHash, status, body) {

@@ -13,6 +13,8 @@ export type RequestContext = {
   traceparent?: string;
   principal?: Principal;
   idempotencyKey?: string;
+  /** The key scoped to the caller (a hash of token and key): what the command derives new ids from. */
+  idempotencyKeyHash?: string;
 };
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -57,6 +59,7 @@ export function commandOrigin(res: Response): CommandOrigin {
   const context = contextOf(res);
   return {
     causationId: context.idempotencyKey ?? context.requestId,
+    ...(context.idempotencyKeyHash ? { requestKey: context.idempotencyKeyHash } : {}),
     actor: context.principal ? `${context.principal.role}:${context.principal.tokenHash.slice(0, 12)}` : 'anonymous',
     ...(context.traceparent ? { traceparent: context.traceparent } : {}),
   };
