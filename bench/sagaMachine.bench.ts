@@ -1,5 +1,5 @@
 /**
- * CPU cost of the saga machine per input, through xstate's public pure `transition()`:
+ * CPU cost of the saga machine per input:
  * - hot path: what the reactor does per input with the saga in memory: classify, transition,
  *   lifecycle events and intents (`decide`);
  * - cold path: what a saga missing from memory costs per input it has reacted to: its history
@@ -8,7 +8,9 @@
  * duplicate.
  *
  * Baseline, same run: a two-state XState machine through the same public `transition()`: what any
- * machine costs per event driven the documented way. The ratio says what the saga's own rules add.
+ * machine costs per event driven the documented way. Also, the machine's part of a decision both
+ * ways: through the one inert scope sagaRuntime.ts keeps, and through xstate's public
+ * `transition()` (which builds an actor per call): the line that justifies keeping that scope.
  * Each figure is the median of several rounds, in wall time and in process CPU time.
  *
  * Run: npx tsx bench/sagaMachine.bench.ts
@@ -24,6 +26,9 @@ import {
   type SagaSnapshot,
 } from '../src/domain/saga';
 import { inputs, orderId, sagaId } from '../src/domain/saga/testing/sagaInputs';
+import { indexSaga } from '../src/domain/saga/sagaContext';
+import { signalTransition, xstateTransitions } from '../src/domain/saga/sagaRuntime';
+import { classify } from '../src/domain/saga/sagaSignals';
 
 const definition = fulfillmentSaga({
   stepDeadlinesMs: { CreatePrescription: 30_000, ReserveInventory: 30_000, InitiateShipment: 30_000 },
@@ -94,6 +99,20 @@ const handledCount = histories.reduce((sum, history) => sum + history.length, 0)
 const coldPath = (index: number) => {
   replaySaga(definition, { from: { start }, inputs: histories[index % histories.length]! });
 };
+/** The machine's part of each decision, through the saga's one inert scope and through xstate's transition(). */
+const signals = steps.flatMap(({ saga, input }) => {
+  const signal = classify(indexSaga(definition), saga.context, input);
+  return signal.type === 'ignored' ? [] : [{ saga, event: { ...signal, at: now } }];
+});
+const fastMachine = (index: number) => {
+  const { saga, event } = signals[index % signals.length]!;
+  signalTransition(definition, saga, event);
+};
+const publicMachine = (index: number) => {
+  const { saga, event } = signals[index % signals.length]!;
+  xstateTransitions.signal(definition, saga, event);
+};
+
 const baselineEvent = () => {
   transition(toggle, toggleOff, { type: 'flip' });
 };
@@ -124,6 +143,8 @@ const perRound = 20_000;
 const rounds = 7;
 const baseline = measure(baselineEvent, perRound, rounds);
 const hot = measure(hotPath, perRound, rounds);
+const fast = measure(fastMachine, perRound, rounds);
+const viaXstate = measure(publicMachine, perRound, rounds);
 const perSaga = measure(coldPath, perRound / 4, rounds);
 const inputsPerSaga = handledCount / histories.length;
 const cold = { wall: perSaga.wall / (inputsPerSaga + 1), cpu: perSaga.cpu / (inputsPerSaga + 1) };
@@ -134,9 +155,15 @@ console.log(
   `hot path, decide() on a saga in memory: ${show(hot)} per input (${round2(hot.cpu / baseline.cpu)}× baseline CPU)`,
 );
 console.log(`cold path, replaySaga() from the start: ${show(cold)} per transition (start included)`);
+console.log(
+  `the machine's part: one inert scope ${show(fast)}, xstate's transition() ${show(viaXstate)} ` +
+    `(${round2(viaXstate.cpu / fast.cpu)}×: why sagaRuntime.ts keeps its own scope)`,
+);
 for (const [name, figure] of [
   ['saga_decide_in_memory', hot],
   ['saga_replay_per_transition', cold],
+  ['saga_machine_transition_one_scope', fast],
+  ['saga_machine_transition_xstate_public', viaXstate],
 ] as const) {
   console.log(
     `RESULT ${JSON.stringify({ name, value: round2(figure.cpu), unit: 'µs CPU/input', baseline: round2(baseline.cpu), ratio: round2(figure.cpu / baseline.cpu), target: 'report', met: true })}`,
