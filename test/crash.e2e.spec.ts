@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { freePort } from '../src/testing/freePort';
 import type { Participants } from '../src/infrastructure/participants/createParticipants';
 import { kill, startProcess, waitReady, type Role, type ServiceProcess } from './support/serviceProcesses';
 import {
@@ -221,14 +221,3 @@ async function postUntilAccepted(baseUrl: string, index: number, kind: Kind) {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,6 +1,6 @@
 import { v4 as uuidv4 } from 'uuid';
 import { startTestService, type TestService } from '../../infrastructure/app/testing/testService';
-import { reports, sagaDriver, validOrder } from '../../infrastructure/app/testing/testService';
+import { recordEvent, reports, sagaDriver, validOrder } from '../../infrastructure/app/testing/testService';
 import { SqliteEventStore } from '../../infrastructure/eventStore/sqliteEventStore';
 import { streamName } from '../../domain/events';
 import { placeOrder } from '../commands/placeOrder';
@@ -62,19 +62,10 @@ describe('loadSaga', () => {
       reports.inventoryReservationFailed(placed),
       reports.compensationFailed(placed, 'CancelPrescription'),
     );
-    const { eventStore } = harness.service;
-    const retry = {
+    await recordEvent(harness.service.eventStore, streamName.saga(placed.sagaId), {
       type: 'SagaRetryRequested',
       data: { ...placed, compensation: 'CancelPrescription', round: 0, requestedBy: 'op' },
-    } as const;
-    const metadata = {
-      eventId: uuidv4(),
-      correlationId: placed.sagaId,
-      causationId: 't',
-      occurredAt: new Date().toISOString(),
-      schemaVersion: 1,
-    };
-    await eventStore.appendToStream(streamName.saga(placed.sagaId), [{ ...retry, metadata }]);
+    });
 
     const loaded = await load(placed.sagaId);
     expect(loaded?.saga?.value).toBe('MANUAL_REVIEW');
@@ -99,18 +90,8 @@ describe('loadSaga', () => {
       position = batch.at(-1)?.position ?? position;
     };
     await react();
-    for (const report of [reports.prescriptionCreated(placed), reports.inventoryReserved(placed)]) {
-      const event = {
-        ...report.event,
-        metadata: {
-          eventId: uuidv4(),
-          correlationId: placed.sagaId,
-          causationId: 't',
-          occurredAt: new Date().toISOString(),
-          schemaVersion: 1,
-        },
-      };
-      await eventStore.appendToStream(report.stream, [event as never]);
+    for (const { stream, event } of [reports.prescriptionCreated(placed), reports.inventoryReserved(placed)]) {
+      await recordEvent(eventStore, stream, event);
       await react();
     }
     const changes = (await eventStore.readStream(streamName.saga(placed.sagaId))).filter(
@@ -241,14 +222,7 @@ describe('loadSaga', () => {
       stoppedAt: new Date().toISOString(),
     });
     const reserved = reports.inventoryReserved(placed);
-    const metadata = {
-      eventId: uuidv4(),
-      correlationId: placed.sagaId,
-      causationId: 't',
-      occurredAt: new Date().toISOString(),
-      schemaVersion: 1,
-    };
-    await service.eventStore.appendToStream(reserved.stream, [{ ...reserved.event, metadata } as never]);
+    await recordEvent(service.eventStore, reserved.stream, reserved.event);
     expect((await load(placed.sagaId))?.unhandledInputs.map((event) => event.type)).toEqual(['InventoryReserved']);
 
     const enqueued: string[] = [];

@@ -1,11 +1,15 @@
-import { v4 as uuidv4 } from 'uuid';
-import { currentSchemaVersion } from '../../application/eventCatalog';
 import { placeOrder } from '../../application/commands/placeOrder';
 import { orderFulfillmentSagasProjection } from '../../application/projections/orderFulfillmentSagasProjection';
 import { projectionConsumer } from '../../application/projections/projection';
-import type { EventStore } from '../../application/ports/eventStore';
-import { streamName, type FulfillmentEvent } from '../../domain/events';
-import { allEvents, recordSagaState, startTestService, validOrder, type TestService } from '../app/testing/testService';
+import { streamName } from '../../domain/events';
+import {
+  allEvents,
+  recordEvent,
+  recordSagaState,
+  startTestService,
+  validOrder,
+  type TestService,
+} from '../app/testing/testService';
 import { knexSagaProjectionStorage, loadProjectionCheckpoint } from './knexProjectionStorage';
 import { knexSagaReadModel } from './knexSagaReadModel';
 import { rebuildSagasProjection } from './projectionRebuild';
@@ -13,27 +17,6 @@ import { liveSagasTable } from './sagaSummaryRows';
 import { sqlSagaProjectionStorage } from './sqlSagaProjectionStorage';
 
 const origin = { causationId: 'test', actor: 'test' };
-
-async function append(
-  eventStore: EventStore,
-  stream: string,
-  event: FulfillmentEvent,
-  sagaId: string,
-  occurredAt: string,
-) {
-  await eventStore.appendToStream(stream, [
-    {
-      ...event,
-      metadata: {
-        eventId: uuidv4(),
-        correlationId: sagaId,
-        causationId: 'test',
-        occurredAt,
-        schemaVersion: currentSchemaVersion(event.type),
-      },
-    },
-  ]);
-}
 
 /** A few sagas through different paths: completed, failed and cancelled, cancelled by request, pending. */
 async function writeHistories(harness: TestService, count: number) {
@@ -52,7 +35,7 @@ async function writeHistories(harness: TestService, count: number) {
     if (i % 4 === 2) {
       // Stands in for the customer: this saga is driven by hand, not by the reactor the command would ask.
       const cancellation = { type: 'OrderCancellationRequested', data: { ...saga, reason: null } } as const;
-      await append(eventStore, streamName.order(saga.orderId), cancellation, saga.sagaId, at(2));
+      await recordEvent(eventStore, streamName.order(saga.orderId), cancellation, at(2));
       await recordSagaState(
         eventStore,
         saga,
@@ -73,14 +56,13 @@ async function writeHistories(harness: TestService, count: number) {
       at(2 + i),
     );
     if (i % 4 === 1) {
-      await append(
+      await recordEvent(
         eventStore,
         streamName.saga(saga.sagaId),
         {
           type: 'SagaFailed',
           data: { ...saga, failedStep: 'ReserveInventory', code: 'INSUFFICIENT_STOCK', reason: 'short' },
         },
-        saga.sagaId,
         at(5 + i),
       );
       await recordSagaState(

@@ -131,24 +131,30 @@ export function sagaDriver(service: Service) {
     report: async (...reported: Report[]) => {
       await react();
       for (const { stream, event } of reported) {
-        await service.eventStore.appendToStream(stream, [withMetadata(event, event.data.sagaId)]);
+        await recordEvent(service.eventStore, stream, event);
         await react();
       }
     },
   };
 }
 
-const withMetadata = (event: FulfillmentEvent, sagaId: string, occurredAt = new Date().toISOString()) =>
-  ({
-    ...event,
-    metadata: {
-      eventId: uuidv4(),
-      correlationId: sagaId,
-      causationId: 'test',
-      occurredAt,
-      schemaVersion: currentSchemaVersion(event.type),
-    },
-  }) as NewEvent;
+/** Appends an event as some writer of the service would, with fresh metadata; for tests that stand in for that writer. */
+export async function recordEvent(
+  eventStore: EventStore,
+  stream: string,
+  event: FulfillmentEvent,
+  occurredAt = new Date().toISOString(),
+): Promise<void> {
+  const { sagaId } = event.data as { sagaId: string };
+  const metadata = {
+    eventId: uuidv4(),
+    correlationId: sagaId,
+    causationId: 'test',
+    occurredAt,
+    schemaVersion: currentSchemaVersion(event.type),
+  };
+  await eventStore.appendToStream(stream, [{ ...event, metadata } as NewEvent]);
+}
 
 /**
  * Stands in for the reactor in tests of the read model alone: records a state change on the saga
@@ -166,7 +172,7 @@ export async function recordSagaState(
   occurredAt = new Date().toISOString(),
 ): Promise<void> {
   const event: SagaStateChanged = { type: 'SagaStateChanged', data: { ...saga, ...change } };
-  await eventStore.appendToStream(streamName.saga(saga.sagaId), [withMetadata(event, saga.sagaId, occurredAt)]);
+  await recordEvent(eventStore, streamName.saga(saga.sagaId), event, occurredAt);
 }
 
 export const validOrder = () => ({
