@@ -1,5 +1,5 @@
 /**
- * Fresh storage for one end-to-end bench case (bench/e2e.bench.ts): a temp data dir, and on
+ * Fresh storage for one saga bench case (app layer, end to end, baseline): a temp data dir, and on
  * MariaDB a fresh database (createMysqlTestDatabase) plus a unique BullMQ key prefix. `drop()`
  * removes all of it, the prefix's Redis keys included.
  */

@@ -1,8 +1,8 @@
 /**
  * POST /orders at a fixed 250 req/s (autocannon overallRate, 20 connections, 15 s) for the
- * latency case of bench/e2e.bench.ts, against any base URL, and the same load against its
- * baseline: a bare express app in this process answering 202 (like baseline() in
- * bench/http.bench.ts). Bodies are valid orders spread over the seeded skus.
+ * latency case (e2eLatency.ts), against any base URL, and the same load against its baseline:
+ * the bare express app in this process answering 202 (bareOrdersApp, also bench/http.bench.ts's
+ * baseline). Bodies are valid orders spread over the seeded skus.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,9 +66,15 @@ export async function fixedRateLoad(baseUrl: string, token: string): Promise<Lat
   };
 }
 
-export async function bareExpressLatency(): Promise<Latency> {
+/** The baseline server: POST /orders parses the JSON body and answers 202, nothing else. */
+export function bareOrdersApp(): express.Express {
   const app = express();
   app.post('/orders', express.json(), (_req, res) => void res.status(202).json({ accepted: true }));
+  return app;
+}
+
+export async function bareExpressLatency(): Promise<Latency> {
+  const app = bareOrdersApp();
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });

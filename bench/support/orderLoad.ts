@@ -1,5 +1,5 @@
 /**
- * The client side of the end-to-end bench (bench/e2e.bench.ts), over the service's HTTP API only:
+ * The client side of the end-to-end cases (e2eThroughput.ts, e2eLatency.ts), over the HTTP API only:
  * seed stock (PUT /inventory/:sku), post orders with a fixed number of requests in flight
  * (POST /orders, Node's built-in fetch, which keeps connections alive), and follow
  * GET /sagas/stats until the sagas have completed.

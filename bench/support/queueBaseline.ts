@@ -1,9 +1,10 @@
 /**
- * The same-run baseline of the end-to-end bench (bench/e2e.bench.ts): the bare job queue of a
- * backend (built with buildService, as the service builds it) running a chain of three no-op jobs
- * per saga, each job enqueueing the next — the idea of queueChainBaseline in bench/saga.bench.ts.
+ * The same-run baseline of the saga benches (bench/saga.bench.ts, bench/e2e.bench.ts): the bare
+ * job queue of a backend (built with buildService, as the service builds it) running a chain of
+ * three no-op jobs per saga, each job enqueueing the next — the ceiling the queue alone allows.
  * It runs in this process; its CPU is this process's (process.cpuUsage) plus, on MariaDB, what
- * mariadbd and redis-server spent meanwhile (/proc).
+ * mariadbd and redis-server spent meanwhile (/proc); on SQLite those two are idle noise, kept
+ * apart (see cpuWindow.ts).
  */
 import { sampleStepJob } from '../../src/testing/sampleJobs';
 import { silentLogger } from '../../src/application/ports/logger';
@@ -12,21 +13,22 @@ import { loadConfig } from '../../src/infrastructure/config/config';
 import { databaseLocations, migrateAll } from '../../src/infrastructure/database/databases';
 import { createMetrics } from '../../src/infrastructure/observability/metrics';
 import { prepareStorage, type Backend } from './benchStorage';
-import { CpuMeter, cpuDelta, machineBusyMs, pidsNamed } from './processCpu';
+import { countedCpuPer, openCpuWindow, type CpuWindow } from './cpuWindow';
+import { CpuMeter, pidsNamed } from './processCpu';
 
-export type BaselineRun = Readonly<{
-  perSecond: number;
-  cpuMsPerChain: number;
-  cpuMsByGroup: Record<string, number>;
-  /** CPU the machine spent on anything else during the window. */
-  elsewhereMs: number;
-}>;
+export type BaselineRun = CpuWindow &
+  Readonly<{ backend: Backend; count: number; perSecond: number; cpuMsPerChain: number }>;
 
 const chain = ['CreatePrescription', 'ReserveInventory', 'InitiateShipment'] as const;
 
-export async function queueChainBaseline(backend: Backend, count: number): Promise<BaselineRun> {
+/** `count` chains; `env` adds settings (e.g. WORKER_CONCURRENCY) so the queue runs as the cases beside it do. */
+export async function queueChainBaseline(
+  backend: Backend,
+  count: number,
+  env: Record<string, string> = {},
+): Promise<BaselineRun> {
   const storage = await prepareStorage(backend);
-  const config = loadConfig({ ...storage.env, LOG_LEVEL: 'silent' });
+  const config = loadConfig({ ...storage.env, LOG_LEVEL: 'silent', ...env });
   await migrateAll(databaseLocations(config.databaseUrl));
   const service = buildService(config, { logger: silentLogger, metrics: createMetrics({ defaultMetrics: false }) });
   const queue = service.jobQueue;
@@ -51,21 +53,18 @@ export async function queueChainBaseline(backend: Backend, count: number): Promi
     const jobs = Array.from({ length: count }, (_, index) => ({
       job: sampleStepJob({ name: chain[0], sagaId: `baseline-${index}`, orderId: `o-${index}`, causationId: 'bench' }),
     }));
-    const before = meter.snapshot();
-    const [cpuBefore, machineBefore] = [process.cpuUsage(), machineBusyMs()];
-    const started = performance.now();
+    const close = openCpuWindow(meter, 'bench');
     for (let next = 0; next < count; next += 100) await queue.enqueueMany(jobs.slice(next, next + 100));
     await done;
-    const seconds = (performance.now() - started) / 1000;
-    const own = process.cpuUsage(cpuBefore);
-    const others = cpuDelta(before, meter.snapshot());
-    const machine = machineBusyMs() - machineBefore;
+    const window = close();
     await worker.close();
-    const cpuMsByGroup: Record<string, number> = { bench: (own.user + own.system) / 1000 };
-    if (backend === 'mysql') Object.assign(cpuMsByGroup, others);
-    const total = Object.values(cpuMsByGroup).reduce((sum, ms) => sum + ms, 0);
-    const elsewhereMs = machine - (own.user + own.system) / 1000 - Object.values(others).reduce((a, b) => a + b, 0);
-    return { perSecond: count / seconds, cpuMsPerChain: total / count, cpuMsByGroup, elsewhereMs };
+    return {
+      ...window,
+      backend,
+      count,
+      perSecond: count / window.seconds,
+      cpuMsPerChain: countedCpuPer(backend, window.cpuMsByGroup, count),
+    };
   } finally {
     await service.close();
     await storage.drop();

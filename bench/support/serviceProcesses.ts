@@ -1,11 +1,12 @@
 /**
- * Starting and stopping the service as separate OS processes for the end-to-end bench
- * (bench/e2e.bench.ts): `node --import tsx <entry> [role]` from the checkout, as `npm start` and
- * `npm run cli -- <role>` run it, each with the same environment.
+ * Starting and stopping the service as separate OS processes for the saga benches (e2eService.ts,
+ * the app layer's child worker): `node --import tsx <entry> [role]` from the checkout, as
+ * `npm start` and `npm run cli -- <role>` run it, each with the same environment.
  *
- * E2E_KEEP=1 lets their stdout/stderr through; otherwise the last few KB are kept and printed when
- * a process dies early. E2E_PROFILE=<dir> adds `--cpu-prof --cpu-prof-dir=<dir>` (a profile is
- * written when the process exits on SIGTERM, which the service handles by closing cleanly).
+ * E2E_KEEP=1 lets their stdout/stderr through; either way the last few KB are kept, printed when
+ * a process dies early and watched by waitForOutput. A `profileDir` (E2E_PROFILE=1) adds
+ * `--cpu-prof --cpu-prof-dir=<dir>` (a profile is written when the process exits on SIGTERM,
+ * which the service handles by closing cleanly).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -24,20 +25,49 @@ export function spawnNode(label: string, args: readonly string[], env: Record<st
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', keepOutput ? 'inherit' : 'pipe', keepOutput ? 'inherit' : 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (profileDir) console.log(`profile of ${label}: ${profileDir}/CPU.*.${child.pid}.*.cpuprofile`);
   let tail = '';
   const spawned: Spawned = { label, child, output: () => tail };
   running.add(spawned);
   const keep = (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  if (keepOutput) {
+    child.stdout.pipe(process.stdout);
+    child.stderr.pipe(process.stderr);
+  }
   child.once('exit', (code, signal) => {
     running.delete(spawned);
     if (code !== 0 && signal === null && !keepOutput) console.error(`[${label}] exited ${code}:\n${tail}`);
   });
   return spawned;
+}
+
+/** Resolves once the process has printed `text` (e.g. a role's "started" log line); fails if it exits first. */
+export function waitForOutput({ label, child, output }: Spawned, text: string, timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => finish(new Error(`${label} did not print "${text}" within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const onData = () => void (output().includes(text) && finish());
+    const onExit = () => finish(new Error(`${label} exited before printing "${text}": ${output()}`));
+    const finish = (error?: Error) => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+      if (error) reject(error);
+      else resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
+    if (output().includes(text)) finish();
+    else if (child.exitCode !== null || child.signalCode !== null) onExit();
+  });
 }
 
 const exited = (child: ChildProcess) =>
