@@ -1,9 +1,9 @@
 /**
  * Throughput of the embedded (SQLite) job queue, enqueue → handled, against a same-run baseline:
  * plain better-sqlite3 single-row inserts into the same file, i.e. the cost of just writing each
- * job down once. The saga benchmark targets 1,000 sagas/s on the embedded stack; a saga sends three
- * step jobs and schedules three deadline jobs, so the queue must carry 6,000 enqueues and 3,000
- * handled jobs a second with room to spare for the saga's own work.
+ * job down once. A saga sends three step jobs (and a compensation for each step undone), so 1,000
+ * sagas/s on the embedded stack need the queue to carry 3,000 jobs a second with room to spare for
+ * the saga's own work.
  *
  * Run: npx tsx bench/jobQueue.bench.ts [jobs]
  */

@@ -36,3 +36,16 @@ export class OrderAlreadyFinalError extends FulfillmentError {
     );
   }
 }
+
+/**
+ * A request's own key (its Idempotency-Key) already placed an order with another body: the key
+ * names one order, so the request is refused rather than answered with someone else's order.
+ */
+export class RequestKeyReusedError extends FulfillmentError {
+  constructor() {
+    super(
+      'IDEMPOTENCY_KEY_REUSED',
+      'this Idempotency-Key already placed an order with a different body: use a new key for a new order',
+    );
+  }
+}

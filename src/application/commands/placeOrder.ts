@@ -1,6 +1,7 @@
 import { streamName, type OrderCreated } from '../../domain/events';
 import type { SagaState } from '../../domain/saga/sagaVocabulary';
 import { ConcurrencyError } from '../errors';
+import { RequestKeyReusedError } from './fulfillmentErrors';
 import { eventMetadata, type CommandDependencies, type CommandOrigin } from './commandContext';
 import { newOrderIds } from './orderIds';
 import type { PlaceOrderInput } from './placeOrderInput';
@@ -39,6 +40,20 @@ export async function placeOrder(
     if (!(error instanceof ConcurrencyError) || origin.requestKey === undefined) throw error;
     const [placed] = await eventStore.readStream(streamName.order(orderId), { maxCount: 1 });
     if (placed?.type !== 'OrderCreated' || placed.data.sagaId !== sagaId) throw error;
+    // The key's order was placed with another body (its first try failed on our side, freeing the key).
+    if (canonical(placed.data) !== canonical(event.data)) throw new RequestKeyReusedError();
   }
   return { orderId, sagaId, state: 'PENDING_PRESCRIPTION' };
+}
+
+/** JSON with object keys sorted and absent fields left out: equal orders give equal text. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, field]) => field !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonical(field)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

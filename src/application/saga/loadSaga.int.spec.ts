@@ -4,6 +4,7 @@ import { recordEvent, reports, sagaDriver, validOrder } from '../../infrastructu
 import { SqliteEventStore } from '../../infrastructure/eventStore/sqliteEventStore';
 import { streamName } from '../../domain/events';
 import { placeOrder } from '../commands/placeOrder';
+import { requestCancellation } from '../commands/requestCancellation';
 import { silentLogger } from '../ports/logger';
 import type { JobQueue } from '../ports/jobQueue';
 import { loadSaga } from './loadSaga';
@@ -90,18 +91,22 @@ describe('loadSaga', () => {
       position = batch.at(-1)?.position ?? position;
     };
     await react();
-    for (const { stream, event } of [reports.prescriptionCreated(placed), reports.inventoryReserved(placed)]) {
+    for (const { stream, event } of [
+      reports.prescriptionCreated(placed),
+      reports.inventoryReserved(placed),
+      reports.shipmentInitiated(placed),
+    ]) {
       await recordEvent(eventStore, stream, event);
       await react();
     }
     const changes = (await eventStore.readStream(streamName.saga(placed.sagaId))).filter(
       (event) => event.type === 'SagaStateChanged',
     );
-    expect(changes.map((event) => 'snapshot' in event.data)).toEqual([false, true, false]);
+    expect(changes.map((event) => 'snapshot' in event.data)).toEqual([false, false, true, false]);
 
     const loaded = await load(placed.sagaId);
     expect(loaded?.inputsSinceSnapshot).toBe(1);
-    expect(loaded?.saga?.value).toBe('PENDING_SHIPMENT');
+    expect(loaded?.saga?.value).toBe('COMPLETED');
   });
 
   it('loads a saga stored by the version that kept a snapshot in every SagaStateChanged (schema version 1)', async () => {
@@ -209,6 +214,14 @@ describe('loadSaga', () => {
       },
     ]);
     expect(driver.stoppedSagas()[0]!.reason).toContain(broken.sagaId);
+    // A command on it is refused the same way, naming the saga (HTTP: 409).
+    await expect(
+      requestCancellation(harness.service.commands, { orderId: broken.orderId }, origin),
+    ).rejects.toMatchObject({
+      code: 'SAGA_MACHINE_VERSION_MISMATCH',
+      saga: { sagaId: broken.sagaId },
+      message: expect.stringContaining(`saga ${broken.sagaId} cannot be restored`),
+    });
   });
 
   it('a stopped saga is kept stopped across restarts, and resumes, its skipped inputs decided, once it can be restored', async () => {
@@ -237,7 +250,7 @@ describe('loadSaga', () => {
       logger: silentLogger,
       stoppedSagas: service.stoppedSagas,
     });
-    await restarted.handleBatch([]);
+    await restarted.resumeStopped();
 
     expect((await load(placed.sagaId))?.saga?.value).toBe('PENDING_SHIPMENT');
     expect(enqueued).toEqual(['InitiateShipment']);

@@ -1,3 +1,4 @@
+import { FulfillmentError } from '../../domain/errors';
 import { streamName, type OrderCreated, type SagaStateChanged } from '../../domain/events';
 import {
   currentStepOf,
@@ -58,14 +59,15 @@ export async function loadSaga(
   const created = events[0];
   if (created?.type !== 'OrderCreated' || created.data.sagaId !== sagaId) return undefined;
   const sagaStream = events.filter((event) => event.stream === streamName.saga(sagaId));
-  const history = historyOf(definition, events, options.before);
+  const history = naming(sagaId, () => historyOf(definition, events, options.before));
+  const saga = history && naming(sagaId, () => replaySaga(definition, history));
   const handledInputs = new Set(events.filter(isLifecycle).map((event) => event.metadata.causationId));
   return {
     sagaId,
     orderId,
     order: requestOf(created as RecordedEvent<OrderCreated>),
     orderRevision: events.filter((event) => event.stream === created.stream).at(-1)!.revision,
-    saga: history && replaySaga(definition, history),
+    saga,
     revision: sagaStream.at(-1)?.revision ?? 'no_stream',
     handledInputs,
     unhandledInputs: events.filter(
@@ -76,6 +78,18 @@ export async function loadSaga(
 }
 
 const isLifecycle = (event: RecordedEvent) => sagaLifecycleTypes.has(event.type);
+
+/** A saga that cannot be restored says which one, to the reactor's log and to a command's caller. */
+function naming<T>(sagaId: string, restore: () => T): T {
+  try {
+    return restore();
+  } catch (error) {
+    if (!(error instanceof FulfillmentError) || error.saga) throw error;
+    throw new FulfillmentError(error.code, `saga ${sagaId} cannot be restored: ${error.message}`, error.details, {
+      sagaId,
+    });
+  }
+}
 
 /** Where a loaded saga stands; one the reactor has not started yet stands where every saga starts. */
 export function standingOf(

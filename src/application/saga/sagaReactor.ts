@@ -68,6 +68,11 @@ export type SagaReactor = Readonly<{
   handleBatch(events: readonly RecordedEvent[]): Promise<void>;
   /** Sagas whose stored form cannot be restored: stopped, each with the reason; the others go on. */
   stoppedSagas(): readonly StoppedSaga[];
+  /**
+   * Resumes the sagas stopped before this reactor started that it can restore, deciding the inputs
+   * they skipped meanwhile; run once, before the reactor follows the log.
+   */
+  resumeStopped(): Promise<void>;
 }>;
 
 /** Appends that keep losing to concurrent writers this many times in a row are an error, not a loop. */
@@ -128,7 +133,8 @@ export function createSagaReactor(dependencies: SagaReactorDependencies): SagaRe
         );
         continue;
       }
-      const keepSnapshot = current.inputsSinceSnapshot + 1 >= snapshotEvery;
+      // Counted as the loader counts: the inputs since the start (or the last snapshot), not the start.
+      const keepSnapshot = route.kind === 'advance' && current.inputsSinceSnapshot + 1 >= snapshotEvery;
       events.push(...lifecycleEvents(route, decision, keepSnapshot, now));
       jobs.push(...jobsOf(route, decision, current));
       decisions.push(decision);
@@ -136,7 +142,7 @@ export function createSagaReactor(dependencies: SagaReactorDependencies): SagaRe
         ...current,
         saga: decision.saga,
         handledInputs: new Set(current.handledInputs).add(inputId),
-        inputsSinceSnapshot: keepSnapshot ? 0 : current.inputsSinceSnapshot + 1,
+        inputsSinceSnapshot: route.kind === 'start' || keepSnapshot ? 0 : current.inputsSinceSnapshot + 1,
       };
     }
     return { events, jobs, saga: current, decisions };
@@ -242,7 +248,7 @@ export function createSagaReactor(dependencies: SagaReactorDependencies): SagaRe
       if (!isUnrestorable(error)) throw error;
       const saga = {
         sagaId,
-        reason: `saga ${sagaId} cannot be restored: ${(error as Error).message}`,
+        reason: (error as Error).message,
         stoppedAt: clock.now().toISOString(),
       };
       stopped.set(sagaId, saga);
@@ -260,7 +266,7 @@ export function createSagaReactor(dependencies: SagaReactorDependencies): SagaRe
    * Sagas stopped before this process started: those this version can restore resume, reacting to
    * the inputs they skipped while stopped; the others stay stopped.
    */
-  const resumeStopped = async (): Promise<QueuedJob[]> => {
+  const resumeStopped = async (): Promise<void> => {
     const jobs: QueuedJob[] = [];
     for (const { sagaId } of (await dependencies.stoppedSagas?.list(10_000)) ?? []) {
       const loaded = await loadSaga(eventStore, definition, sagaId).catch((error: unknown) => {
@@ -274,17 +280,11 @@ export function createSagaReactor(dependencies: SagaReactorDependencies): SagaRe
       await dependencies.stoppedSagas?.resume(sagaId);
       logger.info({ sagaId, inputs: skipped.length }, `saga ${sagaId} resumed`);
     }
-    return jobs;
+    if (jobs.length > 0) await jobQueue.enqueueMany(jobs);
   };
-  let resumed: Promise<QueuedJob[]> | undefined;
 
   return {
     handleBatch: async (events) => {
-      if (!resumed) {
-        resumed = resumeStopped();
-        const jobs = await resumed;
-        if (jobs.length > 0) await jobQueue.enqueueMany(jobs);
-      }
       const routesBySaga = new Map<string, SagaRoute[]>();
       for (const event of events) {
         const route = routeToSaga(event);
@@ -305,6 +305,7 @@ export function createSagaReactor(dependencies: SagaReactorDependencies): SagaRe
       if (jobs.length > 0) await jobQueue.enqueueMany(jobs);
     },
     stoppedSagas: () => [...stopped.values()],
+    resumeStopped,
   };
 }
 

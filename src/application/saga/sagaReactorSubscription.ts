@@ -28,9 +28,17 @@ export type RunningSagaReactor = Readonly<{ subscription: CatchUpSubscription; r
 export function startSagaReactor(options: SagaReactorSubscriptionOptions): RunningSagaReactor {
   const newReactor = () => createSagaReactor(options);
   const reactor = newReactor();
-  const consumer =
+  const followed =
     options.consumer?.(newReactor, options.checkpoints) ??
     checkpointedConsumer(sagaReactorSubscriber, options.checkpoints, reactor.handleBatch);
+  // Sagas stopped before this start resume first, whether or not new events come.
+  const consumer = {
+    ...followed,
+    loadCheckpoint: async () => {
+      await reactor.resumeStopped();
+      return followed.loadCheckpoint();
+    },
+  };
   const subscription = startCatchUpSubscription({
     name: sagaReactorSubscriber,
     store: options.eventStore,

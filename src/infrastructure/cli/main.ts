@@ -51,7 +51,7 @@ export function createCli(): Command {
 
   program
     .command('worker')
-    .description('run the saga jobs (steps, compensations, deadlines) against the participants')
+    .description('run the saga jobs (steps, each try under its deadline, and compensations) against the participants')
     .action(async () => void (await runRole(async (service) => void (await startWorkerRole(service)))));
 
   program

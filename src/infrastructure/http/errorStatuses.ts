@@ -15,6 +15,10 @@ export const errorStatuses: Readonly<Record<string, number>> = {
   CONCURRENCY_CONFLICT: 409,
   IDEMPOTENCY_REQUEST_IN_PROGRESS: 409,
   STOCK_BELOW_RESERVED: 409,
+  // A saga this version cannot restore is stopped (see /readyz): nothing acts on it until a version that can runs.
+  SAGA_MACHINE_VERSION_MISMATCH: 409,
+  SAGA_SNAPSHOT_INVALID: 409,
+  SAGA_HISTORY_INVALID: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,

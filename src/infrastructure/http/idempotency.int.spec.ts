@@ -102,4 +102,20 @@ describe('Idempotency-Key', () => {
     const createdAfter = (await allEvents(harness.service.eventStore)).filter((event) => event.type === 'OrderCreated');
     expect(createdAfter).toHaveLength(created.length);
   });
+
+  it('a key freed by a failure on our side after its order was placed still names that order, for that body only', async () => {
+    const first = await send('freed-key', validOrder());
+    // As after a 5xx answered once the append was done: the key is released, the order stays.
+    const release = () =>
+      harness.service.serviceDb('idempotency_keys').where('response_body', 'like', `%${first.body.sagaId}%`).delete();
+    await release();
+    const same = await send('freed-key', validOrder());
+    expect(same.status).toBe(202);
+    expect(same.body.sagaId).toBe(first.body.sagaId);
+
+    await release();
+    const other = await send('freed-key', { ...validOrder(), patientId: 'someone-else' });
+    expect(other.status).toBe(422);
+    expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
 });

@@ -21,8 +21,8 @@ import { backoffJitter } from './retryBackoff';
  * so adding a job whose id Redis still holds (waiting, delayed, active, or failed) is a no-op.
  * Failed jobs are kept as dead letters. Completed jobs are removed at once (`removeOnComplete`): a
  * job added again after its id has completed runs again, which is harmless, because a job's end
- * state is the same whether it runs once or twice (outcome events have deterministic ids, a step
- * already answered is not asked again, participants are idempotent). Keeping them instead bought
+ * state is the same whether it runs once or twice (outcome events have deterministic ids, and the
+ * participants are idempotent: asked again, they answer as the first time). Keeping them instead bought
  * little: the old `{ age: 1 day, count: 100,000 }` kept 33 s of jobs at 3,000 jobs/s, and cost a
  * job hash in memory each and an eviction per completion (bench/queueCost.bench.ts).
  *

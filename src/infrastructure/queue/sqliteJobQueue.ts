@@ -21,7 +21,7 @@ import { SqliteQueueWorker } from './sqliteQueueWorker';
 /**
  * The embedded job queue: in-process, but durable. Jobs live in the `queue_jobs` table of the
  * SQLite event-store file (migration eventStore/002_queue_jobs), so a job the saga reactor handed
- * over survives a crash and a deadline survives a restart. The hot path is raw better-sqlite3
+ * over survives a crash, and so does a delayed retry. The hot path is raw better-sqlite3
  * statements, prepared once, synchronous and short, so it never holds SQLite's write lock across an
  * await: per job one insert (the enqueues of a tick share a transaction), one share of a claim (a
  * pump claims up to its free slots in one statement) and one delete when it completes, in the same
