@@ -1,3 +1,4 @@
+import { EventDecodingError } from '../errors';
 import type { EventStore, RecordedEvent } from '../ports/eventStore';
 import type { Logger } from '../ports/logger';
 
@@ -7,12 +8,17 @@ import type { Logger } from '../ports/logger';
  * stores its own checkpoint: a projection in the same transaction as its rows, anything else
  * through a CheckpointStore (see checkpointedConsumer.ts).
  *
- * A batch that cannot be read (an EventDecodingError) or handled stops the subscription visibly:
- * status `failed` with the error, logged, checkpoint left before the batch. Skipping the event
- * would silently lose it; retrying forever would hide the problem behind a healthy-looking loop.
+ * A transient failure — the database or the queue down, a connection lost — never stops it: status
+ * `retrying` (named in /readyz, which then says the process is not making progress), and it tries
+ * again with capped exponential backoff and jitter, for as long as it takes, from the last batch it
+ * handled (consumers are idempotent per batch: a projection's rows and checkpoint commit together,
+ * the reactor's appends and jobs have deterministic ids). Only a poison event — one that cannot be
+ * read (EventDecodingError) — stops it for good: status `failed`, logged, checkpoint left before it.
+ * Skipping the event would silently lose it; retrying it could only fail again.
  */
 export type SubscriptionStatus = Readonly<
   | { state: 'running'; position: number }
+  | { state: 'retrying'; position: number; error: Error; attempts: number }
   | { state: 'stopped'; position: number }
   | { state: 'failed'; position: number; error: Error }
 >;
@@ -32,12 +38,14 @@ export type CatchUpSubscriptionOptions = Readonly<{
   batchSize?: number;
   /** How long to wait for new events before reading again; appends in this process wake it earlier. */
   idleWaitMs?: number;
+  /** Backoff after a transient failure: `initialMs` doubling up to `maxMs`, with jitter (100 ms to 10 s). */
+  retry?: Readonly<{ initialMs: number; maxMs: number }>;
 }>;
 
 export interface CatchUpSubscription {
   readonly name: string;
   status(): SubscriptionStatus;
-  /** Resolves once everything up to `position` is handled, or the subscription is no longer running. */
+  /** Resolves once everything up to `position` is handled, or the subscription has stopped or failed. */
   waitForPosition(position: number, timeoutMs: number): Promise<SubscriptionStatus>;
   /** Takes no further batch and waits for the current one to finish. */
   stop(): Promise<void>;
@@ -65,30 +73,68 @@ export function startCatchUpSubscription(options: CatchUpSubscriptionOptions): C
       store.waitForEvents(position, idleWaitMs).then(resolve, resolve);
     });
 
+  /** Waits out a backoff; a stop request cuts it short. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (stopRequested) return resolve();
+      const timer = setTimeout(resolve, ms);
+      wakeIdleWait = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  const backoff = (attempts: number) => {
+    const { initialMs, maxMs } = options.retry ?? defaultRetry;
+    const capped = Math.min(maxMs, initialMs * 2 ** Math.min(attempts - 1, 20));
+    return capped / 2 + Math.random() * (capped / 2);
+  };
+
   const follow = async () => {
-    let position = await consumer.loadCheckpoint();
-    setStatus({ state: 'running', position });
-    logger.info({ position }, 'subscription started');
+    let position: number | undefined;
+    let attempts = 0;
     while (!stopRequested) {
-      const events = await store.readAll({ after: position, maxCount: batchSize });
-      if (events.length === 0) {
-        await idle(position);
-        continue;
+      try {
+        if (position === undefined) {
+          position = await consumer.loadCheckpoint();
+          logger.info({ position }, 'subscription started');
+        } else {
+          const events = await store.readAll({ after: position, maxCount: batchSize });
+          if (events.length > 0) {
+            await consumer.handleBatch(events);
+            position = events[events.length - 1]!.position;
+          } else if (attempts === 0) {
+            await idle(position);
+            continue;
+          }
+        }
+        if (attempts > 0)
+          logger.info({ position, attempts }, `subscription ${name} goes on after ${attempts} failed attempts`);
+        attempts = 0;
+        setStatus({ state: 'running', position });
+      } catch (error) {
+        if (error instanceof EventDecodingError) throw error;
+        const failure = asError(error);
+        attempts++;
+        setStatus({ state: 'retrying', position: position ?? 0, error: failure, attempts });
+        const waitMs = backoff(attempts);
+        logger.warn(
+          { err: failure, position, attempts, retryInMs: Math.round(waitMs) },
+          `subscription ${name} cannot go on (${failure.message}); trying again in ${Math.round(waitMs)} ms`,
+        );
+        await pause(waitMs);
       }
-      await consumer.handleBatch(events);
-      position = events[events.length - 1]!.position;
-      setStatus({ state: 'running', position });
     }
-    setStatus({ state: 'stopped', position });
+    setStatus({ state: 'stopped', position: position ?? 0 });
     logger.info({ position }, 'subscription stopped');
   };
 
   const loop = follow().catch((error: unknown) => {
-    const failure = error instanceof Error ? error : new Error(String(error));
+    const failure = asError(error);
     setStatus({ state: 'failed', position: status.position, error: failure });
     logger.error(
       { err: failure, position: status.position },
-      `subscription ${name} stopped on an error and will not continue until restarted: ${failure.message}`,
+      `subscription ${name} stopped on an event it cannot read and will not continue until it is fixed: ${failure.message}`,
     );
   });
 
@@ -98,7 +144,7 @@ export function startCatchUpSubscription(options: CatchUpSubscriptionOptions): C
     waitForPosition: (position, timeoutMs) =>
       new Promise((resolve) => {
         const check = () => {
-          if (status.state === 'running' && status.position < position) return;
+          if ((status.state === 'running' || status.state === 'retrying') && status.position < position) return;
           finish();
         };
         const finish = () => {
@@ -117,3 +163,7 @@ export function startCatchUpSubscription(options: CatchUpSubscriptionOptions): C
     },
   };
 }
+
+const defaultRetry = { initialMs: 100, maxMs: 10_000 };
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));

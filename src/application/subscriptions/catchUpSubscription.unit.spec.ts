@@ -98,28 +98,44 @@ describe('catch-up subscription', () => {
     expect(checkpoints.stored.reactor).toBe(70);
   });
 
-  it('stops visibly on a handler error, leaving the checkpoint before the batch', async () => {
+  it('never gives up on a failing batch: retrying (named, with the error), then on from that batch once it succeeds', async () => {
     const log = memoryLog();
     log.append(4);
     const checkpoints = memoryCheckpoints();
     const { logger, errors } = recordingLogger();
+    let failures = 3;
+    const handled: number[][] = [];
     const subscription = startCatchUpSubscription({
       name: 'reactor',
       store: log.store,
       logger,
       batchSize: 2,
+      retry: { initialMs: 5, maxMs: 20 },
       consumer: checkpointedConsumer('reactor', checkpoints, async (events) => {
-        if (events.some((event) => event.position === 30)) throw new Error('queue unreachable');
+        if (events.some((event) => event.position === 30) && failures-- > 0) throw new Error('queue unreachable');
+        handled.push(positionsOf(events));
       }),
     });
 
-    const status = await subscription.waitForPosition(40, 5_000);
-
-    expect(status).toEqual({ state: 'failed', position: 20, error: new Error('queue unreachable') });
+    const retrying = await new Promise((resolve) => {
+      const poll = setInterval(() => {
+        if (subscription.status().state !== 'retrying') return;
+        clearInterval(poll);
+        resolve(subscription.status());
+      }, 1);
+    });
+    expect(retrying).toMatchObject({ state: 'retrying', position: 20, error: new Error('queue unreachable') });
     expect(checkpoints.stored.reactor).toBe(20);
-    expect(errors).toEqual([expect.stringContaining('queue unreachable')]);
+
+    const status = await subscription.waitForPosition(40, 5_000);
+    expect(status).toEqual({ state: 'running', position: 40 });
+    expect(handled).toEqual([
+      [10, 20],
+      [30, 40],
+    ]);
+    expect(checkpoints.stored.reactor).toBe(40);
+    expect(errors).toEqual([]);
     await subscription.stop();
-    expect(subscription.status().state).toBe('failed');
   });
 
   it('stops visibly on an event it cannot decode, naming stream and position', async () => {
@@ -147,17 +163,23 @@ describe('catch-up subscription', () => {
     expect(errors[0]).toContain('position 30 of stream s-1');
   });
 
-  it('fails visibly when its checkpoint cannot be loaded', async () => {
-    const { logger, errors } = recordingLogger();
+  it('keeps trying to load its checkpoint while the database is away, then starts from it', async () => {
+    const log = memoryLog();
+    log.append(3);
+    let away = 2;
     const subscription = startCatchUpSubscription({
       name: 'projection',
-      store: memoryLog().store,
-      logger,
-      consumer: { loadCheckpoint: () => Promise.reject(new Error('no database')), handleBatch: async () => undefined },
+      store: log.store,
+      logger: recordingLogger().logger,
+      retry: { initialMs: 5, maxMs: 20 },
+      consumer: {
+        loadCheckpoint: () => (away-- > 0 ? Promise.reject(new Error('no database')) : Promise.resolve(10)),
+        handleBatch: async () => undefined,
+      },
     });
 
-    expect(await subscription.waitForPosition(1, 5_000)).toMatchObject({ state: 'failed', position: 0 });
-    expect(errors).toHaveLength(1);
+    expect(await subscription.waitForPosition(30, 5_000)).toEqual({ state: 'running', position: 30 });
+    await subscription.stop();
   });
 
   it('waits for the batch in hand when stopped, then takes no other', async () => {

@@ -28,6 +28,7 @@ import { sqlSagaProjectionStorage } from '../readModel/sqlSagaProjectionStorage'
 import { loadOrCreateApiTokens } from './apiTokens';
 import type { StoppedSagaStore } from '../../application/ports/stoppedSagas';
 import { knexStoppedSagaStore } from '../sagaStore/knexStoppedSagaStore';
+import { RoleProgress } from './roleProgress';
 import { fulfillmentSaga, type SagaDefinition } from '../../domain/saga';
 
 /**
@@ -47,6 +48,8 @@ export type Service = Readonly<{
   jobQueue: JobQueue;
   participants: Participants;
   stoppedSagas: StoppedSagaStore;
+  /** Whether this process's followers of the log are making progress (/readyz, a gauge). */
+  progress: RoleProgress;
   /** The fulfillment saga, with the deadlines and retry policy of the configuration. */
   sagaDefinition: SagaDefinition;
   idempotencyStore: IdempotencyStore;
@@ -103,13 +106,15 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
       0,
       (await headPosition()) - (await loadProjectionCheckpoint(serviceDb, orderFulfillmentSagasProjection.name)),
     );
+  const stoppedSagas = knexStoppedSagaStore(serviceDb);
+  const progress = new RoleProgress();
   metrics.bindMetricSources({
+    followers: () => progress.statuses(),
     stoppedSagas: () => stoppedSagas.count(),
     queueDepth: () => jobQueue.depth(),
     projectionLag: async () => ({ [orderFulfillmentSagasProjection.name]: await projectionLag() }),
   });
 
-  const stoppedSagas = knexStoppedSagaStore(serviceDb);
   const readiness = {
     database: async () => void (await serviceDb.raw('SELECT 1')),
     eventStore: async () => void (await eventStore.readAll({ after: 0, maxCount: 1 })),
@@ -119,6 +124,8 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
       if (lag > maxReadyProjectionLag)
         throw new Error(`the sagas projection is ${lag} events behind (limit ${maxReadyProjectionLag})`);
     },
+    // The reactor and the projection of this process (and its saga thread) are making progress.
+    followers: () => progress.check(),
     // A stopped saga does not make the service unready (the others go on); it is shown here.
     sagas: async () => {
       const stopped = await stoppedSagas.list(20);
@@ -138,6 +145,7 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
     jobQueue,
     participants,
     stoppedSagas,
+    progress,
     sagaDefinition,
     idempotencyStore,
     commands,
@@ -173,6 +181,7 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
         consumer: projectionConsumer(orderFulfillmentSagasProjection, sqlSagaProjectionStorage(serviceDb)),
         logger,
       });
+      progress.watch(subscription);
       onClose(() => subscription.stop());
       return subscription;
     },

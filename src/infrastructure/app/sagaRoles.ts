@@ -33,6 +33,7 @@ export function startReactorRole(service: Service, options: ReactorRoleOptions =
     idleWaitMs: options.idleWaitMs,
     consumer: options.consumer,
   });
+  service.progress.watch(running.subscription);
   service.onClose(() => running.subscription.stop());
   return running;
 }

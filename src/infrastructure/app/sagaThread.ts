@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Service } from './buildService';
+import type { FollowerStatus } from './roleProgress';
 
 /**
  * `npm start` uses both cores: the HTTP API stays on the main thread, so that commands answer fast
@@ -14,21 +15,36 @@ import type { Service } from './buildService';
 export type SagaThreadMessage =
   | Readonly<{ type: 'ready' }>
   | Readonly<{ type: 'failed'; message: string }>
-  | Readonly<{ type: 'metrics'; id: number; metrics: object[] }>;
+  | Readonly<{ type: 'metrics'; id: number; metrics: object[] }>
+  | Readonly<{ type: 'followers'; id: number; followers: readonly FollowerStatus[] }>;
 
-export type MainThreadMessage = Readonly<{ type: 'stop' }> | Readonly<{ type: 'metrics'; id: number }>;
+export type MainThreadMessage = Readonly<{ type: 'stop' }> | Readonly<{ type: 'metrics' | 'followers'; id: number }>;
 
 export async function startSagaThread(service: Service, onDeath: (reason: string) => void): Promise<void> {
   const worker = threadOf(require.resolve('./sagaThreadMain'), { config: service.config });
   let stopping = false;
-  const metricRequests = new Map<number, (metrics: object[]) => void>();
+  const replies = new Map<number, (answer: unknown) => void>();
   let nextRequest = 0;
+  /** Asks the thread; a thread too busy or gone to answer within a second counts as answering `fallback`. */
+  const ask = <T>(type: 'metrics' | 'followers', fallback: T) =>
+    new Promise<T>((resolve) => {
+      const id = ++nextRequest;
+      const timer = setTimeout(() => finish(fallback), 1_000);
+      const finish = (answer: unknown) => {
+        clearTimeout(timer);
+        replies.delete(id);
+        resolve(answer as T);
+      };
+      replies.set(id, finish);
+      worker.postMessage({ type, id } satisfies MainThreadMessage);
+    });
 
   await new Promise<void>((resolve, reject) => {
     worker.on('message', (message: SagaThreadMessage) => {
       if (message.type === 'ready') resolve();
       if (message.type === 'failed') reject(new Error(`the saga thread did not start: ${message.message}`));
-      if (message.type === 'metrics') metricRequests.get(message.id)?.(message.metrics);
+      if (message.type === 'metrics') replies.get(message.id)?.(message.metrics);
+      if (message.type === 'followers') replies.get(message.id)?.(message.followers);
     });
     worker.once('error', reject);
     worker.once('exit', (code) => {
@@ -38,20 +54,9 @@ export async function startSagaThread(service: Service, onDeath: (reason: string
   });
   worker.on('error', (error) => service.logger.error({ err: error }, 'the saga thread failed'));
 
-  service.metrics.addRegistry(
-    () =>
-      new Promise((resolve) => {
-        const id = ++nextRequest;
-        const timer = setTimeout(() => finish([]), 1_000);
-        const finish = (metrics: object[]) => {
-          clearTimeout(timer);
-          metricRequests.delete(id);
-          resolve(metrics);
-        };
-        metricRequests.set(id, finish);
-        worker.postMessage({ type: 'metrics', id } satisfies MainThreadMessage);
-      }),
-  );
+  service.metrics.addRegistry(() => ask<object[]>('metrics', []));
+  const silent: FollowerStatus = { subscription: 'saga thread', state: 'retrying', position: 0, error: 'no answer' };
+  service.progress.addSource(() => ask<readonly FollowerStatus[]>('followers', [silent]));
   service.onClose(async () => {
     stopping = true;
     const exited = new Promise((resolve) => worker.once('exit', resolve));

@@ -21,6 +21,8 @@ async function main() {
   port.on('message', (message: MainThreadMessage) => {
     if (message.type === 'stop') {
       void service.close().finally(() => port.close());
+    } else if (message.type === 'followers') {
+      void service.progress.statuses().then((followers) => post({ type: 'followers', id: message.id, followers }));
     } else {
       void service.metrics.registry.getMetricsAsJSON().then((metrics) =>
         // prom-client types `type` as a numeric enum; at run time it is the string ('gauge', …).

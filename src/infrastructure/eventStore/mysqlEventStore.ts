@@ -149,6 +149,8 @@ export class MysqlEventStore implements EventStore {
       bigNumberStrings: false,
       timezone: 'Z',
       connectionLimit: options.connectionLimit ?? 24,
+      // A database that does not answer fails a command in seconds (a 503 to retry), not in ten.
+      connectTimeout: 3_000,
       // No stack captured for every statement in case it fails (its cost is paid by every append
       // and read, and by the collector): a failure still carries its code, message and SQL.
       trace: false,

@@ -280,6 +280,7 @@ describe.each(['sqlite', 'mysql'] as const)('HTTP API on %s', (kind) => {
       eventStore: 'ok',
       queue: 'ok',
       projection: 'ok',
+      followers: 'ok',
       sagas: { stopped: 0, stoppedSagas: [] },
     });
     const metrics = await request(app).get('/metrics');

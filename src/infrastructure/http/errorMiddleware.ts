@@ -4,6 +4,7 @@ import { FulfillmentError } from '../../domain/errors';
 import { MalformedJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from './httpErrors';
 import { statusOfCode } from './errorStatuses';
 import { jsonBodyLimit } from './jsonBody';
+import { isStorageUnavailable, retryAfterSeconds, StorageUnavailableError } from '../database/storageUnavailable';
 
 export type ErrorBody = Readonly<{
   error: Readonly<{ code: string; message: string; details?: readonly unknown[]; saga?: unknown }>;
@@ -32,6 +33,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
         }
       : { error: { code: 'INTERNAL_ERROR', message: 'the service failed to handle this request; it has been logged' } };
     if (status === 401) res.set('WWW-Authenticate', 'Bearer');
+    if (known?.code === 'UNAVAILABLE') res.set('Retry-After', String(retryAfterSeconds));
     res.status(status).json(body);
   };
 }
@@ -39,6 +41,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
 /** body-parser reports its failures as errors with a `type`; they become ours here. */
 function toFulfillmentError(error: unknown): FulfillmentError | undefined {
   if (error instanceof FulfillmentError) return error;
+  if (isStorageUnavailable(error)) return new StorageUnavailableError();
   const parserError = error as { type?: string; message?: string; status?: number };
   switch (parserError?.type) {
     case 'entity.too.large':

@@ -25,6 +25,8 @@ export const errorStatuses: Readonly<Record<string, number>> = {
   RATE_LIMITED: 429,
   PARTICIPANT_UNAVAILABLE: 503,
   NOT_READY: 503,
+  // Our own storage is away for now: nothing was changed, and the client may retry (Retry-After).
+  UNAVAILABLE: 503,
 };
 
 export const statusOfCode = (code: string): number => errorStatuses[code] ?? 500;

@@ -18,6 +18,7 @@ export function createMetrics(options: Readonly<{ defaultMetrics?: boolean }> = 
     queueDepth?: () => Promise<QueueDepth>;
     projectionLag?: () => Promise<Record<string, number>>;
     stoppedSagas?: () => Promise<number>;
+    followers?: () => Promise<readonly Readonly<{ subscription: string; state: string }>[]>;
   } = {};
   /** Other registries of this process to expose with this one (the saga thread's). */
   const others: (() => Promise<object[]>)[] = [];
@@ -54,6 +55,19 @@ export function createMetrics(options: Readonly<{ defaultMetrics?: boolean }> = 
         if (!sources.stoppedSagas) return;
         const count = await sources.stoppedSagas().catch(() => undefined);
         if (count !== undefined) this.set(count);
+      },
+    }),
+    followerRunning: new Gauge({
+      name: 'fulfillment_follower_running',
+      help: 'Whether each follower of the log (reactor, projection) is making progress: 1 running, 0 retrying a transient failure or stopped',
+      labelNames: ['subscription', 'state'] as const,
+      registers,
+      async collect() {
+        if (!sources.followers) return;
+        const statuses = await sources.followers().catch(() => undefined);
+        this.reset();
+        for (const { subscription, state } of statuses ?? [])
+          this.set({ subscription, state }, state === 'running' ? 1 : 0);
       },
     }),
     stepDuration: new Histogram({
