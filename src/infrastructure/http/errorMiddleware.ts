@@ -1,7 +1,12 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../../application/ports/logger';
 import { FulfillmentError } from '../../domain/errors';
-import { MalformedJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from './httpErrors';
+import {
+  MalformedJsonError,
+  MalformedPathParameterError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from './httpErrors';
 import { statusOfCode } from './errorStatuses';
 import { jsonBodyLimit } from './jsonBody';
 
@@ -36,9 +41,15 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   };
 }
 
-/** body-parser reports its failures as errors with a `type`; they become ours here. */
+/**
+ * body-parser reports its failures as errors with a `type`, and express's router a path parameter
+ * it cannot decode as a URIError with status 400 (raised while matching, before any handler):
+ * they become ours here.
+ */
 function toFulfillmentError(error: unknown): FulfillmentError | undefined {
   if (error instanceof FulfillmentError) return error;
+  if (error instanceof URIError && (error as { status?: number }).status === 400)
+    return new MalformedPathParameterError(/^Failed to decode param '(.*)'$/s.exec(error.message)?.[1]);
   const parserError = error as { type?: string; message?: string; status?: number };
   switch (parserError?.type) {
     case 'entity.too.large':

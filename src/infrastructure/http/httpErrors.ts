@@ -62,6 +62,25 @@ export class MalformedJsonError extends FulfillmentError {
   }
 }
 
+/**
+ * A path segment that is not percent-encoded UTF-8 (`%E0%A4%A`): express cannot decode it into a
+ * route parameter. The caller's input, like any other malformed id, so VALIDATION_FAILED.
+ */
+export class MalformedPathParameterError extends FulfillmentError {
+  constructor(segment: string | undefined) {
+    const shown = segment === undefined ? undefined : shown64(segment);
+    super(
+      'VALIDATION_FAILED',
+      `path segment${shown === undefined ? '' : ` ${JSON.stringify(shown)}`} is not valid percent-encoding: write each byte of the UTF-8 id as %XX, or send the id unescaped`,
+      // `path` as in every VALIDATION_FAILED detail; empty, as the router does not say which parameter.
+      [{ path: [], message: 'malformed percent-escape', ...(shown === undefined ? {} : { segment: shown }) }],
+    );
+  }
+}
+
+/** The segment echoed back, cut to a length a person reads: the request line may be 16 KB. */
+const shown64 = (text: string) => (text.length > 64 ? `${text.slice(0, 64)}…` : text);
+
 export class RouteNotFoundError extends FulfillmentError {
   constructor(method: string, path: string) {
     super('NOT_FOUND', `no route ${method} ${path}: see GET /openapi.json for the routes this service has`);
