@@ -27,19 +27,22 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     // 503s are ours and say what is unavailable; any other 5xx hides its cause from the client.
     const exposed = known && (status < 500 || status === 503);
     const body: ErrorBody = exposed
-      ? {
-          error: {
-            code: known.code,
-            message: known.message,
-            ...(known.details?.length ? { details: known.details } : {}),
-            ...(known.saga ? { saga: known.saga } : {}),
-          },
-        }
+      ? errorBodyOf(known)
       : { error: { code: 'INTERNAL_ERROR', message: 'the service failed to handle this request; it has been logged' } };
     if (status === 401) res.set('WWW-Authenticate', 'Bearer');
     res.status(status).json(body);
   };
 }
+
+/** The one error shape, for the errors whose code and message a client may see. */
+export const errorBodyOf = (known: FulfillmentError): ErrorBody => ({
+  error: {
+    code: known.code,
+    message: known.message,
+    ...(known.details?.length ? { details: known.details } : {}),
+    ...(known.saga ? { saga: known.saga } : {}),
+  },
+});
 
 /**
  * body-parser reports its failures as errors with a `type`, and express's router a path parameter

@@ -81,6 +81,40 @@ export class MalformedPathParameterError extends FulfillmentError {
 /** The segment echoed back, cut to a length a person reads: the request line may be 16 KB. */
 const shown64 = (text: string) => (text.length > 64 ? `${text.slice(0, 64)}…` : text);
 
+/**
+ * What Node's HTTP parser refuses before any route runs (see clientErrors.ts): no request object
+ * exists, so these are answered straight on the socket.
+ */
+export class MalformedRequestError extends FulfillmentError {
+  constructor(parserReason: string | undefined) {
+    super(
+      'MALFORMED_REQUEST',
+      `the request is not valid HTTP/1.1${parserReason ? ` (${parserReason})` : ''}: send ASCII in the request line and headers, percent-encoding anything else in the path`,
+    );
+  }
+}
+
+export class HeadersTooLargeError extends FulfillmentError {
+  constructor(limitBytes: number) {
+    super(
+      'HEADERS_TOO_LARGE',
+      `the request line and headers are larger than ${limitBytes} bytes: send fewer or smaller headers`,
+    );
+  }
+}
+
+export class ChunkExtensionsTooLargeError extends FulfillmentError {
+  constructor() {
+    super('PAYLOAD_TOO_LARGE', 'the chunk extensions of the request body are too large: send the body without them');
+  }
+}
+
+export class RequestTimeoutError extends FulfillmentError {
+  constructor() {
+    super('REQUEST_TIMEOUT', 'the request did not arrive in full in time: send it again, without pauses');
+  }
+}
+
 export class RouteNotFoundError extends FulfillmentError {
   constructor(method: string, path: string) {
     super('NOT_FOUND', `no route ${method} ${path}: see GET /openapi.json for the routes this service has`);
