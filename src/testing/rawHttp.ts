@@ -18,14 +18,22 @@ export type RawResponse = Readonly<{
   closed: 'end' | 'reset' | 'open';
 }>;
 
+export type RawExchangeOptions = Readonly<{
+  untilIdleMs?: number;
+  /** The client address the server sees, e.g. 127.0.0.2 (any of 127.0.0.0/8 on Linux). */
+  localAddress?: string;
+}>;
+
 export function rawExchange(
   port: number,
   request: Buffer | string | readonly (Buffer | string)[],
-  untilIdleMs = 2_000,
+  { untilIdleMs = 2_000, localAddress }: RawExchangeOptions = {},
 ): Promise<RawResponse> {
   const parts = Array.isArray(request) ? [...request] : [request];
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(parts.shift()!));
+    const socket = connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) }, () =>
+      socket.write(parts.shift()!),
+    );
     const chunks: Buffer[] = [];
     let closed: RawResponse['closed'] = 'open';
     const finish = () => {

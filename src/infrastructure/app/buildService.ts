@@ -152,6 +152,7 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
         catalog: participants.catalog,
         tokens: loadOrCreateApiTokens(config, logger),
         rateLimitPerMinute: config.rateLimitPerMinute,
+        authFailuresPerMinute: config.authFailuresPerMinute,
         idempotencyStore,
         logger,
         metrics,

@@ -23,6 +23,15 @@ export class RateLimitedError extends FulfillmentError {
   }
 }
 
+export class AuthenticationThrottledError extends FulfillmentError {
+  constructor(failuresPerMinute: number) {
+    super(
+      'RATE_LIMITED',
+      `more than ${failuresPerMinute} failed authentications from this address in a minute: every request from it is refused until the Retry-After delay has passed; check the token against API_TOKENS meanwhile`,
+    );
+  }
+}
+
 export class IdempotencyKeyReusedError extends FulfillmentError {
   constructor() {
     super(
