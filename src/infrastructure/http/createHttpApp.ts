@@ -34,7 +34,8 @@ export type HttpDependencies = ApiDependencies &
 /**
  * The HTTP API of SPEC §5. Per request: security headers and request context, then per route:
  * authenticate (failures throttled per address) → rate limit (per token) → authorize → JSON body →
- * Idempotency-Key → validate → handler. Everything that goes wrong ends in the one error middleware, in the one error shape.
+ * Idempotency-Key → validate → handler. Everything that goes wrong ends in the one error
+ * middleware, in the one error shape.
  *
  * Every app-level layer is a hop of express's router (path matching, params, bookkeeping) on
  * every request, so the app has as few as it can: the edge is one layer, and the operational
