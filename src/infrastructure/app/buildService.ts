@@ -16,6 +16,7 @@ import { databaseLocations, type DatabaseLocations } from '../database/databases
 import { createKnex } from '../database/knexClient';
 import { openEventStore } from './openEventStore';
 import { SqliteEventStore } from '../eventStore/sqliteEventStore';
+import { answerClientErrors } from '../http/clientErrors';
 import { createHttpApp } from '../http/createHttpApp';
 import { knexIdempotencyStore, type IdempotencyStore } from '../http/idempotencyStore';
 import { asLoggerPort, createLogger } from '../observability/logger';
@@ -159,6 +160,7 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
         catalog: participants.catalog,
         tokens: loadOrCreateApiTokens(config, logger),
         rateLimitPerMinute: config.rateLimitPerMinute,
+        authFailuresPerMinute: config.authFailuresPerMinute,
         idempotencyStore,
         logger,
         metrics,
@@ -167,6 +169,7 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
     serve: (port = config.port) =>
       new Promise((resolvePromise, reject) => {
         const server = service.createHttpApp().listen(port);
+        answerClientErrors(server);
         server.once('error', reject);
         server.once('listening', () => {
           logger.info({ port: (server.address() as { port: number }).port }, 'HTTP API listening');

@@ -104,6 +104,7 @@ const environmentSchema = z
     SHIPPING_URL: optionalUrl(/^https?:\/\//, 'http://shipping.internal:8080'),
     PARTICIPANT_TIMEOUT_MS: integer(10, 600_000, 5_000),
     RATE_LIMIT_PER_MINUTE: integer(1, 10_000_000, 6_000),
+    AUTH_FAILURES_PER_MINUTE: integer(1, 100_000, 30),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -133,6 +134,8 @@ export type Config = Readonly<{
   jobLeaseMs: number;
   participants: Readonly<{ prescriptionsUrl?: string; inventoryUrl?: string; shippingUrl?: string; timeoutMs: number }>;
   rateLimitPerMinute: number;
+  /** Failed authentications one client address may make in a minute before all its requests get 429. */
+  authFailuresPerMinute: number;
   logLevel: Environment['LOG_LEVEL'];
 }>;
 
@@ -179,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.PARTICIPANT_TIMEOUT_MS,
     },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
   };
 }

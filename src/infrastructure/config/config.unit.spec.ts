@@ -18,3 +18,20 @@ describe('loadConfig: JOB_LEASE_MS', () => {
     );
   });
 });
+
+describe('loadConfig: AUTH_FAILURES_PER_MINUTE', () => {
+  it('defaults to 30', () => {
+    expect(loadConfig({}).authFailuresPerMinute).toBe(30);
+  });
+
+  it('takes a whole number from 1 to 100000', () => {
+    expect(loadConfig({ AUTH_FAILURES_PER_MINUTE: '1' }).authFailuresPerMinute).toBe(1);
+    expect(loadConfig({ AUTH_FAILURES_PER_MINUTE: '100000' }).authFailuresPerMinute).toBe(100_000);
+  });
+
+  it.each(['0', '100001', '2.5', 'many', '-1'])('refuses %s, naming the variable', (value) => {
+    expect(() => loadConfig({ AUTH_FAILURES_PER_MINUTE: value })).toThrow(
+      `Invalid configuration: AUTH_FAILURES_PER_MINUTE must be a whole number from 1 to 100000 (got "${value}")`,
+    );
+  });
+});

@@ -19,7 +19,50 @@ const post = (app: Express, body: unknown) =>
     .set('Authorization', client)
     .send(body as object);
 
+/**
+ * Percent-escapes that are not UTF-8 (`%A` cut short, `%ZZ` not hex, `%C3%28` a lead byte with no
+ * continuation, `%FF` never valid): express cannot decode them into a path parameter. Every route
+ * with one must say 400, not 500.
+ */
+const malformedEscape = '%E0%A4%A';
+const operator = `Bearer ${testTokens.operator}`;
+const pathParameterRoutes: readonly Readonly<{ method: 'get' | 'post' | 'put'; path: string; token: string }>[] = [
+  { method: 'get', path: '/orders/:orderId', token: client },
+  { method: 'post', path: '/orders/:orderId/cancel', token: client },
+  { method: 'get', path: '/sagas/:sagaId', token: client },
+  { method: 'get', path: '/sagas/:sagaId/events', token: client },
+  { method: 'post', path: '/sagas/:sagaId/retry', token: operator },
+  { method: 'post', path: '/sagas/:sagaId/resolve', token: operator },
+  { method: 'get', path: '/inventory/:sku', token: client },
+  { method: 'put', path: '/inventory/:sku', token: operator },
+];
+const sendTo = (app: Express, method: 'get' | 'post' | 'put', path: string, token: string) => {
+  const sent = request(app)[method](path).set('Authorization', token);
+  return method === 'get' ? sent : sent.send(method === 'put' ? { onHand: 1 } : { note: 'x' });
+};
+const malformedEscapeCases: Case[] = [
+  ...pathParameterRoutes.map(({ method, path, token }): Case => ({
+    name: `a malformed percent-escape in ${method.toUpperCase()} ${path}`,
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    send: (app) => sendTo(app, method, path.replace(/:\w+/, malformedEscape), token),
+  })),
+  ...['%', '%ZZ', '%C3%28', '%FF', `abc${malformedEscape}def`].map((segment): Case => ({
+    name: `the malformed percent-escape ${segment} in GET /sagas/:sagaId`,
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    send: (app) => sendTo(app, 'get', `/sagas/${segment}`, client),
+  })),
+  {
+    name: 'a malformed percent-escape without a token (refused as the route is matched, before it runs)',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    send: (app) => request(app).get(`/sagas/${malformedEscape}`),
+  },
+];
+
 const cases: Case[] = [
+  ...malformedEscapeCases,
   {
     name: 'malformed JSON',
     status: 400,
@@ -254,6 +297,15 @@ describe('bad input', () => {
     );
     expect(JSON.stringify(response.body)).not.toMatch(/at .*\.ts:\d+/);
     expect((await allEvents(harness.service.eventStore)).length).toBe(before);
+  });
+
+  it('names the malformed path segment and what to send instead', async () => {
+    const response = await request(app).get(`/sagas/${malformedEscape}/events`).set('Authorization', client);
+    expect(response.body.error).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringContaining(`"${malformedEscape}" is not valid percent-encoding`),
+      details: [{ path: [], message: 'malformed percent-escape', segment: malformedEscape }],
+    });
   });
 
   it('leaves the service ready and still taking orders', async () => {

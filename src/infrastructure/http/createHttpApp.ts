@@ -5,6 +5,7 @@ import type { FulfillmentMetrics } from '../observability/metrics';
 import type { ApiRoute } from './apiRoute';
 import { apiRoutes, type ApiDependencies } from './apiRoutes';
 import { authenticate, authorize } from './authentication';
+import { throttleFailedAuthentication } from './authFailureThrottle';
 import { errorMiddleware } from './errorMiddleware';
 import { RouteNotFoundError } from './httpErrors';
 import { idempotency } from './idempotency';
@@ -22,6 +23,7 @@ export type HttpDependencies = ApiDependencies &
   Readonly<{
     tokens: readonly ApiToken[];
     rateLimitPerMinute: number;
+    authFailuresPerMinute: number;
     idempotencyStore: IdempotencyStore;
     logger: Logger;
     metrics: FulfillmentMetrics;
@@ -31,8 +33,9 @@ export type HttpDependencies = ApiDependencies &
 
 /**
  * The HTTP API of SPEC §5. Per request: security headers and request context, then per route:
- * authenticate → rate limit (per token) → authorize → JSON body → Idempotency-Key → validate →
- * handler. Everything that goes wrong ends in the one error middleware, in the one error shape.
+ * authenticate (failures throttled per address) → rate limit (per token) → authorize → JSON body →
+ * Idempotency-Key → validate → handler. Everything that goes wrong ends in the one error
+ * middleware, in the one error shape.
  *
  * Every app-level layer is a hop of express's router (path matching, params, bookkeeping) on
  * every request, so the app has as few as it can: the edge is one layer, and the operational
@@ -50,7 +53,10 @@ export function createHttpApp(dependencies: HttpDependencies): Express {
 
   const routes = apiRoutes(dependencies);
 
-  const authenticated = authenticate(dependencies.tokens);
+  const authenticated = throttleFailedAuthentication(
+    authenticate(dependencies.tokens),
+    dependencies.authFailuresPerMinute,
+  );
   const rateLimited = perTokenRateLimit(dependencies.rateLimitPerMinute);
   const idempotent = idempotency(dependencies.idempotencyStore);
   const body = jsonBody();

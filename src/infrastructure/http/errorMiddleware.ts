@@ -1,7 +1,12 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../../application/ports/logger';
 import { FulfillmentError } from '../../domain/errors';
-import { MalformedJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from './httpErrors';
+import {
+  MalformedJsonError,
+  MalformedPathParameterError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from './httpErrors';
 import { statusOfCode } from './errorStatuses';
 import { jsonBodyLimit } from './jsonBody';
 import { isStorageUnavailable, retryAfterSeconds, StorageUnavailableError } from '../database/storageUnavailable';
@@ -23,14 +28,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     // 503s are ours and say what is unavailable; any other 5xx hides its cause from the client.
     const exposed = known && (status < 500 || status === 503);
     const body: ErrorBody = exposed
-      ? {
-          error: {
-            code: known.code,
-            message: known.message,
-            ...(known.details?.length ? { details: known.details } : {}),
-            ...(known.saga ? { saga: known.saga } : {}),
-          },
-        }
+      ? errorBodyOf(known)
       : { error: { code: 'INTERNAL_ERROR', message: 'the service failed to handle this request; it has been logged' } };
     if (status === 401) res.set('WWW-Authenticate', 'Bearer');
     if (known?.code === 'UNAVAILABLE') res.set('Retry-After', String(retryAfterSeconds));
@@ -38,10 +36,26 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   };
 }
 
-/** body-parser reports its failures as errors with a `type`; they become ours here. */
+/** The one error shape, for the errors whose code and message a client may see. */
+export const errorBodyOf = (known: FulfillmentError): ErrorBody => ({
+  error: {
+    code: known.code,
+    message: known.message,
+    ...(known.details?.length ? { details: known.details } : {}),
+    ...(known.saga ? { saga: known.saga } : {}),
+  },
+});
+
+/**
+ * body-parser reports its failures as errors with a `type`, and express's router a path parameter
+ * it cannot decode as a URIError with status 400 (raised while matching, before any handler):
+ * they become ours here.
+ */
 function toFulfillmentError(error: unknown): FulfillmentError | undefined {
   if (error instanceof FulfillmentError) return error;
   if (isStorageUnavailable(error)) return new StorageUnavailableError();
+  if (error instanceof URIError && (error as { status?: number }).status === 400)
+    return new MalformedPathParameterError(/^Failed to decode param '(.*)'$/s.exec(error.message)?.[1]);
   const parserError = error as { type?: string; message?: string; status?: number };
   switch (parserError?.type) {
     case 'entity.too.large':

@@ -5,6 +5,8 @@
 export const errorStatuses: Readonly<Record<string, number>> = {
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
+  // Refused by Node's HTTP parser before any route runs (clientErrors.ts).
+  MALFORMED_REQUEST: 400,
   // An event the HTTP schema let through but the event catalog refused: still the caller's input.
   EVENT_SCHEMA_VIOLATION: 400,
   UNAUTHORIZED: 401,
@@ -19,10 +21,12 @@ export const errorStatuses: Readonly<Record<string, number>> = {
   SAGA_MACHINE_VERSION_MISMATCH: 409,
   SAGA_SNAPSHOT_INVALID: 409,
   SAGA_HISTORY_INVALID: 409,
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
+  HEADERS_TOO_LARGE: 431,
   PARTICIPANT_UNAVAILABLE: 503,
   NOT_READY: 503,
   // Our own storage is away for now: nothing was changed, and the client may retry (Retry-After).

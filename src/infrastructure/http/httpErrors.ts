@@ -23,6 +23,15 @@ export class RateLimitedError extends FulfillmentError {
   }
 }
 
+export class AuthenticationThrottledError extends FulfillmentError {
+  constructor(failuresPerMinute: number) {
+    super(
+      'RATE_LIMITED',
+      `more than ${failuresPerMinute} failed authentications from this address in a minute: every request from it is refused until the Retry-After delay has passed; check the token against API_TOKENS meanwhile`,
+    );
+  }
+}
+
 export class IdempotencyKeyReusedError extends FulfillmentError {
   constructor() {
     super(
@@ -59,6 +68,59 @@ export class UnsupportedMediaTypeError extends FulfillmentError {
 export class MalformedJsonError extends FulfillmentError {
   constructor(reason: string) {
     super('MALFORMED_JSON', `request body is not valid JSON (${reason}): send one JSON object`);
+  }
+}
+
+/**
+ * A path segment that is not percent-encoded UTF-8 (`%E0%A4%A`): express cannot decode it into a
+ * route parameter. The caller's input, like any other malformed id, so VALIDATION_FAILED.
+ */
+export class MalformedPathParameterError extends FulfillmentError {
+  constructor(segment: string | undefined) {
+    const shown = segment === undefined ? undefined : shown64(segment);
+    super(
+      'VALIDATION_FAILED',
+      `path segment${shown === undefined ? '' : ` ${JSON.stringify(shown)}`} is not valid percent-encoding: write each byte of the UTF-8 id as %XX, or send the id unescaped`,
+      // `path` as in every VALIDATION_FAILED detail; empty, as the router does not say which parameter.
+      [{ path: [], message: 'malformed percent-escape', ...(shown === undefined ? {} : { segment: shown }) }],
+    );
+  }
+}
+
+/** The segment echoed back, cut to a length a person reads: the request line may be 16 KB. */
+const shown64 = (text: string) => (text.length > 64 ? `${text.slice(0, 64)}…` : text);
+
+/**
+ * What Node's HTTP parser refuses before any route runs (see clientErrors.ts): no request object
+ * exists, so these are answered straight on the socket.
+ */
+export class MalformedRequestError extends FulfillmentError {
+  constructor(parserReason: string | undefined) {
+    super(
+      'MALFORMED_REQUEST',
+      `the request is not valid HTTP/1.1${parserReason ? ` (${parserReason})` : ''}: send ASCII in the request line and headers, percent-encoding anything else in the path`,
+    );
+  }
+}
+
+export class HeadersTooLargeError extends FulfillmentError {
+  constructor(limitBytes: number) {
+    super(
+      'HEADERS_TOO_LARGE',
+      `the request line and headers are larger than ${limitBytes} bytes: send fewer or smaller headers`,
+    );
+  }
+}
+
+export class ChunkExtensionsTooLargeError extends FulfillmentError {
+  constructor() {
+    super('PAYLOAD_TOO_LARGE', 'the chunk extensions of the request body are too large: send the body without them');
+  }
+}
+
+export class RequestTimeoutError extends FulfillmentError {
+  constructor() {
+    super('REQUEST_TIMEOUT', 'the request did not arrive in full in time: send it again, without pauses');
   }
 }
 

@@ -16,7 +16,7 @@ const statusDescriptions: Readonly<Record<number, string>> = {
   413: 'Body larger than 64kb (PAYLOAD_TOO_LARGE)',
   415: 'Body is not application/json (UNSUPPORTED_MEDIA_TYPE)',
   422: 'Idempotency-Key reused with a different request (IDEMPOTENCY_KEY_REUSED)',
-  429: 'Too many requests with this token (RATE_LIMITED)',
+  429: 'Too many requests with this token, or failed authentications from this address (RATE_LIMITED)',
 };
 
 const idempotencyHeader = z.object({
