@@ -57,7 +57,11 @@ export type Storage = Readonly<{
 export const testRetry = { attempts: 3, backoffMs: 10 };
 export const testDeadlinesMs = { CreatePrescription: 4_000, ReserveInventory: 4_000, InitiateShipment: 4_000 };
 
-export type StorageSettings = Readonly<{ deadlinesMs?: Partial<typeof testDeadlinesMs> }>;
+export type StorageSettings = Readonly<{
+  deadlinesMs?: Partial<typeof testDeadlinesMs>;
+  /** More configuration, e.g. a participant's URL. */
+  env?: Readonly<Record<string, string>>;
+}>;
 
 export async function openStorage(backend: Backend, settings: StorageSettings = {}): Promise<Storage> {
   const deadlines = { ...testDeadlinesMs, ...settings.deadlinesMs };
@@ -68,6 +72,7 @@ export async function openStorage(backend: Backend, settings: StorageSettings = 
     INVENTORY_DEADLINE_MS: String(deadlines.ReserveInventory),
     SHIPMENT_DEADLINE_MS: String(deadlines.InitiateShipment),
     LOG_LEVEL: 'silent',
+    ...settings.env,
   };
   const folder = mkdtempSync(join(tmpdir(), 'saga-e2e-'));
   const mysql = backend === 'mysql' ? await createMysqlTestDatabase() : undefined;
@@ -276,16 +281,23 @@ export const compensationsOfGivenUpSteps = (events: readonly RecordedEvent[]): s
 
 /**
  * SPEC §9.2 in substance, for a saga that unwound, as a list of what is wrong (empty when all is
- * well): the compensations that undid something are exactly the steps that succeeded, late ones
- * included, in reverse order; a compensation that undid nothing belongs to a step given up with its
- * outcome unknown, and such a step's compensation runs first.
+ * well): the compensations that undid something are exactly the steps that succeeded — late ones
+ * included, and a given-up step that had acted without saying so — in reverse order; a compensation
+ * that undid nothing belongs to a step given up with its outcome unknown, and such a step's
+ * compensation runs first.
  */
 export function unwindingProblems(events: readonly RecordedEvent[]): string[] {
   const problems: string[] = [];
   const ran = compensationsRan(events);
   const undid = compensationsThatUndid(events);
-  const owed = compensationsOwed(events).reverse();
   const givenUp = compensationsOfGivenUpSteps(events);
+  // A given-up step whose compensation undid something had succeeded at its participant, though
+  // no success was ever reported (it answered 500 after acting, say): it is owed first.
+  const reported = compensationsOwed(events).reverse();
+  const actedUnreported = givenUp.filter(
+    (compensation) => undid.includes(compensation) && !reported.includes(compensation),
+  );
+  const owed = [...actedUnreported, ...reported];
   if (JSON.stringify(undid) !== JSON.stringify(owed)) {
     problems.push(`undid ${undid.join(' → ') || 'nothing'}, owed ${owed.join(' → ') || 'nothing'}`);
   }
