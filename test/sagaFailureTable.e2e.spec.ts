@@ -14,6 +14,7 @@ import {
   runSagas,
   seedCatalog,
   typesOf,
+  unwindingProblems,
   waitFor,
   waitForState,
   type Backend,
@@ -65,6 +66,7 @@ describe.each<Backend>(['sqlite', 'mysql'])('saga failure table on %s', (backend
       'CANCEL-1': { onHand: stock },
       'TIMEOUT-1': { onHand: stock },
       'LATE-SHIP-1': { onHand: stock },
+      'LATE-ANSWER-1': { onHand: stock },
       'CANCEL-SHIP-1': { onHand: stock },
     });
     running = await runSagas(storage, { participants: faults.participants });
@@ -213,10 +215,10 @@ describe.each<Backend>(['sqlite', 'mysql'])('saga failure table on %s', (backend
     expect(await available(catalog, 'CANCEL-1')).toBe(stock);
   });
 
-  it('a step that misses its deadline fails (STEP_TIMEOUT); its late success is compensated, not applied', async () => {
-    const hold = faults.hold('p-timeout', 'ReserveInventory');
+  it('a reservation held past its deadline, not yet made: released first (nothing to undo), then the table, CANCELLED; made after the end, it does nothing', async () => {
+    const hold = faults.hold('p-timeout', 'ReserveInventory', 'beforeActing');
     const saga = await place('p-timeout', 'TIMEOUT-1', 9);
-    await hold.entered; // the participant never answers...
+    await hold.entered; // the participant has the request but has not acted...
     expect(await settle(saga.sagaId, ['COMPLETED', 'CANCELLED', 'MANUAL_REVIEW'], deadlineMs + 15_000)).toBe(
       'CANCELLED',
     );
@@ -224,26 +226,60 @@ describe.each<Backend>(['sqlite', 'mysql'])('saga failure table on %s', (backend
     expect(cancelled.find((event) => event.type === 'InventoryReservationFailed')?.data).toMatchObject({
       code: 'STEP_TIMEOUT',
     });
-    expect(compensationsRan(cancelled)).toEqual(['CancelPrescription', 'CancelOrder']);
-
-    hold.release(); // ...until after the saga gave up on it
-    const events = await waitFor('the late reservation to be released', async () => {
-      const all = await saga.events();
-      return compensationsRan(all).includes('ReleaseInventory') ? all : undefined;
+    // The outcome was unknown: its compensation ran first, and found nothing to undo.
+    expect(compensationsRan(cancelled)).toEqual(['ReleaseInventory', 'CancelPrescription', 'CancelOrder']);
+    expect(cancelled.find((event) => event.type === 'InventoryReleased')?.data).toMatchObject({
+      lines: [],
+      undone: false,
     });
-    const types = typesOf(events);
-    expect(types.indexOf('InventoryReservationFailed')).toBeLessThan(types.indexOf('InventoryReserved'));
-    expect(compensationsRan(events)).toEqual(['CancelPrescription', 'CancelOrder', 'ReleaseInventory']);
-    expect([...compensationsRan(events)].sort()).toEqual([...compensationsOwed(events)].sort());
-    expect(types).not.toContain('ShipmentInitiated');
+    expect(unwindingProblems(cancelled)).toEqual([]);
+    expect(await available(catalog, 'TIMEOUT-1')).toBe(stock);
+
+    hold.release(); // ...and acts only after the saga has ended: the release's tombstone refuses it
+    await waitFor('the late reservation to be refused', async () => (faults.settled(saga.sagaId) ? true : undefined));
+    await sleep(300); // let anything it might append land before looking
+    expect(await reservationStatus(saga.sagaId)).toBe('tombstone');
+    const events = await saga.events();
+    expect(typesOf(events)).not.toContain('InventoryReserved');
+    expect(events).toHaveLength(cancelled.length);
     expect(await sagaStateNow(saga.sagaId)).toBe('CANCELLED');
     expect(await available(catalog, 'TIMEOUT-1')).toBe(stock);
   });
 
-  it('a shipment that misses its deadline unwinds as the table says; its late success is cancelled (CancelShipment), CANCELLED', async () => {
+  it('a reservation made but answered after its deadline: released before CANCELLED; its late answer is recorded and pushes nothing', async () => {
+    const hold = faults.hold('p-late-answer', 'ReserveInventory', 'afterActing');
+    const saga = await place('p-late-answer', 'LATE-ANSWER-1', 11);
+    await hold.entered; // the stock is taken, the answer held back
+    expect(await available(catalog, 'LATE-ANSWER-1')).toBe(stock - 11);
+    expect(await settle(saga.sagaId, ['COMPLETED', 'CANCELLED', 'MANUAL_REVIEW'], deadlineMs + 15_000)).toBe(
+      'CANCELLED',
+    );
+    // Terminal means settled: by the time the saga is CANCELLED, the stock is back.
+    expect(await available(catalog, 'LATE-ANSWER-1')).toBe(stock);
+    const cancelled = await saga.events();
+    expect(compensationsRan(cancelled)).toEqual(['ReleaseInventory', 'CancelPrescription', 'CancelOrder']);
+    expect(cancelled.find((event) => event.type === 'InventoryReleased')?.data).toMatchObject({
+      lines: [{ sku: 'LATE-ANSWER-1', quantity: 11 }],
+      undone: true,
+    });
+
+    hold.release(); // the success arrives after the saga has ended
+    const events = await waitFor('the late success to be recorded and decided', async () => {
+      const all = await saga.events();
+      const reserved = all.findIndex((event) => event.type === 'InventoryReserved');
+      return reserved >= 0 && all.slice(reserved).some((event) => event.type === 'SagaStateChanged') ? all : undefined;
+    });
+    expect(compensationsRan(events)).toEqual(['ReleaseInventory', 'CancelPrescription', 'CancelOrder']);
+    expect(unwindingProblems(events)).toEqual([]);
+    expect(typesOf(events)).not.toContain('ShipmentInitiated');
+    expect(await sagaStateNow(saga.sagaId)).toBe('CANCELLED');
+    expect(await available(catalog, 'LATE-ANSWER-1')).toBe(stock);
+  });
+
+  it('a shipment held past its deadline: CancelShipment first (nothing to undo), then the table, CANCELLED; made after the end, it does nothing', async () => {
     const hold = faults.hold('p-late-ship', 'InitiateShipment');
     const saga = await place('p-late-ship', 'LATE-SHIP-1', 5);
-    await hold.entered; // the carrier never answers...
+    await hold.entered; // the carrier has the request but has not acted...
     expect(await settle(saga.sagaId, ['COMPLETED', 'CANCELLED', 'MANUAL_REVIEW'], deadlineMs + 15_000)).toBe(
       'CANCELLED',
     );
@@ -251,31 +287,29 @@ describe.each<Backend>(['sqlite', 'mysql'])('saga failure table on %s', (backend
     expect(cancelled.find((event) => event.type === 'ShipmentInitiationFailed')?.data).toMatchObject({
       code: 'STEP_TIMEOUT',
     });
-    expect(compensationsRan(cancelled)).toEqual(['ReleaseInventory', 'CancelPrescription', 'CancelOrder']);
-    expect(await available(catalog, 'LATE-SHIP-1')).toBe(stock);
-
-    hold.release(); // ...until after the saga gave up on the shipment
-    const events = await waitFor('the late shipment to be cancelled', async () => {
-      const all = await saga.events();
-      return typesOf(all).includes('ShipmentCancelled') ? all : undefined;
-    });
-    const types = typesOf(events);
-    expect(types.indexOf('ShipmentInitiationFailed')).toBeLessThan(types.indexOf('ShipmentInitiated'));
-    const shipped = events.find((event) => event.type === 'ShipmentInitiated');
-    expect(events.find((event) => event.type === 'ShipmentCancelled')?.data).toEqual({
-      sagaId: saga.sagaId,
-      orderId: saga.orderId,
-      shipmentId: shipped?.type === 'ShipmentInitiated' ? shipped.data.shipmentId : 'no ShipmentInitiated',
-    });
-    expect(compensationsRan(events)).toEqual([
+    expect(compensationsRan(cancelled)).toEqual([
+      'CancelShipment',
       'ReleaseInventory',
       'CancelPrescription',
       'CancelOrder',
-      'CancelShipment',
     ]);
-    expect([...compensationsRan(events)].sort()).toEqual([...compensationsOwed(events)].sort());
+    expect(cancelled.find((event) => event.type === 'ShipmentCancelled')?.data).toEqual({
+      sagaId: saga.sagaId,
+      orderId: saga.orderId,
+      shipmentId: null,
+      undone: false,
+    });
+    expect(unwindingProblems(cancelled)).toEqual([]);
+    expect(await available(catalog, 'LATE-SHIP-1')).toBe(stock);
+
+    hold.release(); // ...and acts only after the saga gave up on the shipment: refused
+    await waitFor('the late shipment to be refused', async () => (faults.settled(saga.sagaId) ? true : undefined));
+    await sleep(300); // let anything it might append land before looking
+    const events = await saga.events();
+    expect(typesOf(events)).not.toContain('ShipmentInitiated');
+    expect(events).toHaveLength(cancelled.length);
     expect(await sagaStateNow(saga.sagaId)).toBe('CANCELLED');
-    expect(await shipmentStatus(saga.sagaId)).toBe('cancelled');
+    expect(await shipmentStatus(saga.sagaId)).toBe('tombstone');
     expect(await available(catalog, 'LATE-SHIP-1')).toBe(stock);
   });
 
@@ -302,6 +336,10 @@ describe.each<Backend>(['sqlite', 'mysql'])('saga failure table on %s', (backend
     expect(await available(catalog, 'CANCEL-SHIP-1')).toBe(stock);
   });
 
+  /** The inventory participant's own record of the saga's reservation. */
+  const reservationStatus = async (sagaId: string): Promise<string | undefined> =>
+    (await storage.serviceDb('inventory_reservations').where({ saga_id: sagaId }).first())?.status;
+
   /** The shipping participant's own record of the saga's shipment. */
   const shipmentStatus = async (sagaId: string): Promise<string | undefined> =>
     (await storage.serviceDb('shipments').where({ saga_id: sagaId }).first())?.status;
@@ -309,3 +347,5 @@ describe.each<Backend>(['sqlite', 'mysql'])('saga failure table on %s', (backend
   const sagaStateNow = async (sagaId: string) =>
     statesOf(await storage.eventStore.readStream(`orderFulfillmentSaga-${sagaId}`)).at(-1);
 });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -16,7 +16,7 @@ import type { JobQueue, QueueWorker } from '../../src/application/ports/jobQueue
 import { silentLogger } from '../../src/application/ports/logger';
 import type { SagaParticipants } from '../../src/application/saga/jobDependencies';
 import type { CatchUpSubscription } from '../../src/application/subscriptions';
-import { streamName } from '../../src/domain/events';
+import { isUnknownOutcome, streamName } from '../../src/domain/events';
 import type { SagaState } from '../../src/domain/saga';
 import { buildService, type Service } from '../../src/infrastructure/app/buildService';
 import {
@@ -57,7 +57,11 @@ export type Storage = Readonly<{
 export const testRetry = { attempts: 3, backoffMs: 10 };
 export const testDeadlinesMs = { CreatePrescription: 4_000, ReserveInventory: 4_000, InitiateShipment: 4_000 };
 
-export type StorageSettings = Readonly<{ deadlinesMs?: Partial<typeof testDeadlinesMs> }>;
+export type StorageSettings = Readonly<{
+  deadlinesMs?: Partial<typeof testDeadlinesMs>;
+  /** More configuration, e.g. a participant's URL. */
+  env?: Readonly<Record<string, string>>;
+}>;
 
 export async function openStorage(backend: Backend, settings: StorageSettings = {}): Promise<Storage> {
   const deadlines = { ...testDeadlinesMs, ...settings.deadlinesMs };
@@ -68,6 +72,7 @@ export async function openStorage(backend: Backend, settings: StorageSettings = 
     INVENTORY_DEADLINE_MS: String(deadlines.ReserveInventory),
     SHIPMENT_DEADLINE_MS: String(deadlines.InitiateShipment),
     LOG_LEVEL: 'silent',
+    ...settings.env,
   };
   const folder = mkdtempSync(join(tmpdir(), 'saga-e2e-'));
   const mysql = backend === 'mysql' ? await createMysqlTestDatabase() : undefined;
@@ -215,8 +220,8 @@ export const compensationsRan = (events: readonly RecordedEvent[]): string[] =>
   });
 
 /**
- * The steps that succeeded, as the compensations that undo them, in the order they succeeded. A
- * COMPLETED saga owes them all and runs none; a CANCELLED one runs exactly these.
+ * The steps that succeeded (late ones included), as the compensations that undo them, in the order
+ * they succeeded. A COMPLETED saga owes them all and runs none; a CANCELLED one undoes exactly these.
  */
 export const compensationsOwed = (events: readonly RecordedEvent[]): string[] =>
   events.flatMap((event) => {
@@ -233,6 +238,80 @@ export const compensationsOwed = (events: readonly RecordedEvent[]): string[] =>
         return [];
     }
   });
+
+/**
+ * The compensations that undid something, in the order they ran. A step's compensation-done event
+ * says so (`undone`); one written before it did, by its data (an id, some lines). CancelOrder always
+ * cancels the order.
+ */
+export const compensationsThatUndid = (events: readonly RecordedEvent[]): string[] =>
+  events.flatMap((event) => {
+    switch (event.type) {
+      case 'OrderCancelled':
+        return ['CancelOrder'];
+      case 'PrescriptionCancelled':
+        return (event.data.undone ?? event.data.prescriptionId !== null) ? ['CancelPrescription'] : [];
+      case 'InventoryReleased':
+        return (event.data.undone ?? event.data.lines.length > 0) ? ['ReleaseInventory'] : [];
+      case 'ShipmentCancelled':
+        return (event.data.undone ?? event.data.shipmentId !== null) ? ['CancelShipment'] : [];
+      default:
+        return [];
+    }
+  });
+
+/**
+ * The compensations of steps given up with their outcome unknown (STEP_TIMEOUT, RETRIES_EXHAUSTED
+ * recorded before any success of the step): the saga sends them whether or not the step acted.
+ */
+export const compensationsOfGivenUpSteps = (events: readonly RecordedEvent[]): string[] => {
+  const compensationOf: Partial<Record<string, { succeeded: string; compensation: string }>> = {
+    PrescriptionFailed: { succeeded: 'PrescriptionCreated', compensation: 'CancelPrescription' },
+    InventoryReservationFailed: { succeeded: 'InventoryReserved', compensation: 'ReleaseInventory' },
+    ShipmentInitiationFailed: { succeeded: 'ShipmentInitiated', compensation: 'CancelShipment' },
+  };
+  return events.flatMap((event, position) => {
+    const step = compensationOf[event.type];
+    const code = (event.data as { code?: string }).code;
+    if (!step || !code || !isUnknownOutcome(code)) return [];
+    const succeededBefore = events.slice(0, position).some((earlier) => earlier.type === step.succeeded);
+    return succeededBefore ? [] : [step.compensation];
+  });
+};
+
+/**
+ * SPEC §9.2 in substance, for a saga that unwound, as a list of what is wrong (empty when all is
+ * well): the compensations that undid something are exactly the steps that succeeded — late ones
+ * included, and a given-up step that had acted without saying so — in reverse order; a compensation
+ * that undid nothing belongs to a step given up with its outcome unknown, and such a step's
+ * compensation runs first.
+ */
+export function unwindingProblems(events: readonly RecordedEvent[]): string[] {
+  const problems: string[] = [];
+  const ran = compensationsRan(events);
+  const undid = compensationsThatUndid(events);
+  const givenUp = compensationsOfGivenUpSteps(events);
+  // A given-up step whose compensation undid something had succeeded at its participant, though
+  // no success was ever reported (it answered 500 after acting, say): it is owed first.
+  const reported = compensationsOwed(events).reverse();
+  const actedUnreported = givenUp.filter(
+    (compensation) => undid.includes(compensation) && !reported.includes(compensation),
+  );
+  const owed = [...actedUnreported, ...reported];
+  if (JSON.stringify(undid) !== JSON.stringify(owed)) {
+    problems.push(`undid ${undid.join(' → ') || 'nothing'}, owed ${owed.join(' → ') || 'nothing'}`);
+  }
+  const undidNothing = ran.filter(
+    (compensation, at) => ran.indexOf(compensation) === at && !undid.includes(compensation),
+  );
+  for (const compensation of undidNothing) {
+    if (!givenUp.includes(compensation)) problems.push(`${compensation} undid nothing, yet its step was not given up`);
+  }
+  if (givenUp.length > 0 && ran[0] !== givenUp[0]) {
+    problems.push(`${givenUp[0]} (its step given up) did not run first: ${ran.join(' → ')}`);
+  }
+  return problems;
+}
 
 export const typesOf = (events: readonly RecordedEvent[]) => events.map((event) => event.type);
 

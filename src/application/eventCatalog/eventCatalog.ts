@@ -37,6 +37,12 @@ type Definition<T extends FulfillmentEventType> = Readonly<{
 
 const ids = { orderId: uuid, sagaId: uuid };
 const failure = { reason: z.string() };
+/**
+ * On a step's compensation-done event: whether the compensation undid anything. Optional, so the
+ * shape stays schema version 1: events written before it lack it (their data says the same: a null
+ * id, no lines), and a reader that predates it strips it.
+ */
+const undone = { undone: z.boolean().optional() };
 
 const definitions = {
   OrderCreated: {
@@ -104,7 +110,7 @@ const definitions = {
   },
   PrescriptionCancelled: {
     stream: 'prescription',
-    schema: z.object({ ...ids, prescriptionId: z.string().nullable() }),
+    schema: z.object({ ...ids, prescriptionId: z.string().nullable(), ...undone }),
   },
 
   InventoryReserved: {
@@ -121,7 +127,10 @@ const definitions = {
       unknownSkus: z.array(z.string()),
     }),
   },
-  InventoryReleased: { stream: 'inventoryReservation', schema: z.object({ ...ids, lines: z.array(medicationLine) }) },
+  InventoryReleased: {
+    stream: 'inventoryReservation',
+    schema: z.object({ ...ids, lines: z.array(medicationLine), ...undone }),
+  },
 
   ShipmentInitiated: {
     stream: 'shipment',
@@ -136,7 +145,10 @@ const definitions = {
     stream: 'shipment',
     schema: z.object({ ...ids, code: stepFailureCode(['UNSUPPORTED_DESTINATION']), ...failure }),
   },
-  ShipmentCancelled: { stream: 'shipment', schema: z.object({ ...ids, shipmentId: z.string().min(1).nullable() }) },
+  ShipmentCancelled: {
+    stream: 'shipment',
+    schema: z.object({ ...ids, shipmentId: z.string().min(1).nullable(), ...undone }),
+  },
 } satisfies { readonly [T in FulfillmentEventType]: Definition<T> };
 
 export const eventCatalog = Object.fromEntries(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { unknownOutcomeCodes } from '../../domain/events/values';
 import { compensationNames, forwardStepNames, sagaStates } from '../../domain/saga/sagaVocabulary';
 
 /** Building blocks shared by the event schemas and the HTTP request schemas. */
@@ -24,4 +25,4 @@ export const forwardStepName = z.enum(forwardStepNames);
 export const compensationName = z.enum(compensationNames);
 export const sagaJobName = z.enum([...forwardStepNames, ...compensationNames]);
 export const stepFailureCode = <const Codes extends readonly [string, ...string[]]>(codes: Codes) =>
-  z.enum([...codes, 'STEP_TIMEOUT', 'RETRIES_EXHAUSTED']);
+  z.enum([...codes, ...unknownOutcomeCodes]);

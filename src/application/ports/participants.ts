@@ -8,10 +8,14 @@ import type { MedicationLine, ShippingAddress, ShortLine } from '../../domain/ev
  * job that called retries with backoff.
  *
  * Every operation is idempotent per (sagaId, step): a redelivered call repeats no side effect and
- * answers as the first call did. A compensation that finds nothing to undo succeeds and leaves a
- * tombstone; a forward call for that saga arriving afterwards (a late retry after a timeout) then
- * does nothing and answers `alreadyCompensated`. Once a step has been compensated, its forward
- * call answers `alreadyCompensated` too, rather than replaying a success that no longer holds.
+ * answers as the first call did. Once a step has been compensated, its forward call answers
+ * `alreadyCompensated`, rather than replaying a success that no longer holds.
+ *
+ * Nothing to undo is a success: the saga sends a step's compensation even when it gave up on the
+ * step without an answer (a timeout, retries spent), so a participant is asked to undo requests it
+ * never acted on, or never saw. It answers "nothing undone" (no id, no lines) and leaves a
+ * tombstone, so that the forward call, should it arrive afterwards (a try still in flight, a
+ * redelivered job), does nothing and answers `alreadyCompensated`: nothing stays half-done.
  */
 
 /** What every forward step receives: the OrderCreated data. */
@@ -44,7 +48,7 @@ export type CreatePrescriptionOutcome =
 
 export interface PrescriptionsParticipant {
   createPrescription(request: StepRequest): Promise<CreatePrescriptionOutcome>;
-  /** `prescriptionId` is null when there was no prescription to cancel. */
+  /** `prescriptionId` is null when there was no prescription to cancel: nothing undone. */
   cancelPrescription(request: CompensationRequest): Promise<Readonly<{ prescriptionId: string | null }>>;
 }
 
@@ -66,7 +70,7 @@ export type ReserveInventoryOutcome =
 export interface InventoryParticipant {
   /** All or nothing across the order's lines. */
   reserve(request: StepRequest): Promise<ReserveInventoryOutcome>;
-  /** Makes exactly what was reserved available again; `lines` is empty when nothing was reserved. */
+  /** Makes exactly what was reserved available again; `lines` is empty when nothing was reserved: nothing undone. */
   release(request: CompensationRequest): Promise<Readonly<{ lines: readonly MedicationLine[] }>>;
 }
 

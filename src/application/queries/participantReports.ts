@@ -3,8 +3,12 @@ import type { RecordedEvent } from '../ports/eventStore';
 
 /**
  * What each participant reported for an order, from its stream's events: the latest outcome wins
- * (a cancellation or release follows the success it undoes; a late shipment follows the timeout
- * that gave up on it, and its cancellation follows it).
+ * (a cancellation or release follows the success it undoes; a late success follows the timeout
+ * that gave up on it) — except a success recorded after its step's compensation. A step given up
+ * with its outcome unknown is compensated at once, so its success, answered late, can be recorded
+ * after the compensation that undid it (the participant's tombstone refuses a forward call that
+ * comes after its compensation, so such a success was always undone): the report stays cancelled
+ * or released, naming what the success made.
  */
 type Failed = Readonly<{ status: 'failed'; code: string; reason: string }>;
 
@@ -29,7 +33,10 @@ export function prescriptionReport(events: readonly RecordedEvent[]): Prescripti
   return events.reduce<PrescriptionReport | null>((report, event) => {
     switch (event.type) {
       case 'PrescriptionCreated':
-        return { status: 'created', prescriptionId: event.data.prescriptionId };
+        return {
+          status: report?.status === 'cancelled' ? 'cancelled' : 'created',
+          prescriptionId: event.data.prescriptionId,
+        };
       case 'PrescriptionCancelled':
         return { status: 'cancelled', prescriptionId: event.data.prescriptionId };
       case 'PrescriptionFailed':
@@ -43,8 +50,10 @@ export function prescriptionReport(events: readonly RecordedEvent[]): Prescripti
 export function inventoryReport(events: readonly RecordedEvent[]): InventoryReport | null {
   return events.reduce<InventoryReport | null>((report, event) => {
     switch (event.type) {
-      case 'InventoryReserved':
-        return { status: 'reserved', reservationId: event.data.reservationId, lines: event.data.lines };
+      case 'InventoryReserved': {
+        const status = report?.status === 'released' ? 'released' : 'reserved';
+        return { status, reservationId: event.data.reservationId, lines: event.data.lines };
+      }
       case 'InventoryReleased':
         return {
           status: 'released',
@@ -70,7 +79,7 @@ export function shipmentReport(events: readonly RecordedEvent[]): ShipmentReport
     switch (event.type) {
       case 'ShipmentInitiated':
         return {
-          status: 'initiated',
+          status: report?.status === 'cancelled' ? 'cancelled' : 'initiated',
           shipmentId: event.data.shipmentId,
           carrier: event.data.carrier,
           trackingNumber: event.data.trackingNumber,

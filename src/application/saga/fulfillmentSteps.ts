@@ -10,6 +10,7 @@ import {
   type ShipmentCancelled,
   type ShipmentInitiated,
   type ShipmentInitiationFailed,
+  type UnknownOutcomeCode,
 } from '../../domain/events';
 import type { CompensationName, ForwardStepName } from '../../domain/saga/sagaVocabulary';
 import type { CompensationJob } from '../ports/jobQueue';
@@ -37,7 +38,7 @@ export type SagaParticipants = Readonly<{
 export type SagaIds = Readonly<{ sagaId: string; orderId: string }>;
 
 /** Recorded by the saga's side, not by the participant: the participant may still have acted. */
-export type GivenUpCode = 'STEP_TIMEOUT' | 'RETRIES_EXHAUSTED';
+export type GivenUpCode = UnknownOutcomeCode;
 
 /** A participant's answer as the step's outcome event; `alreadyCompensated`: it was undone before it ran. */
 export type StepAnswer<Succeeded = StepOutcomeEvent, Failed = StepOutcomeEvent> =
@@ -66,7 +67,11 @@ type StepEntry<Succeeded extends StepOutcomeEvent, Failed extends StepOutcomeEve
 type CompensationEntry = Readonly<{
   name: CompensationName;
   stream: (orderId: string) => string;
-  /** Undoes the step (idempotent: the participant leaves a tombstone) and says so as an event. */
+  /**
+   * Undoes the step (idempotent: the participant leaves a tombstone) and says so as an event, with
+   * whether anything was undone: a participant with nothing to undo (the step never acted there, as
+   * may be the case for a step given up with its outcome unknown) answers with no id and no lines.
+   */
   run(participants: SagaParticipants, job: CompensationJob): Promise<CompensationDoneEvent>;
 }>;
 
@@ -93,7 +98,10 @@ const createPrescription: StepEntry<PrescriptionCreated, PrescriptionFailed> = {
     stream: streamName.prescription,
     async run({ prescriptions }, job) {
       const { prescriptionId } = await prescriptions.cancelPrescription(idsOf(job));
-      return { type: 'PrescriptionCancelled', data: { ...idsOf(job), prescriptionId } };
+      return {
+        type: 'PrescriptionCancelled',
+        data: { ...idsOf(job), prescriptionId, undone: prescriptionId !== null },
+      };
     },
   },
 };
@@ -121,7 +129,7 @@ const reserveInventory: StepEntry<InventoryReserved, InventoryReservationFailed>
     stream: streamName.inventoryReservation,
     async run({ inventory }, job) {
       const { lines } = await inventory.release(idsOf(job));
-      return { type: 'InventoryReleased', data: { ...idsOf(job), lines } };
+      return { type: 'InventoryReleased', data: { ...idsOf(job), lines, undone: lines.length > 0 } };
     },
   },
 };
@@ -146,7 +154,7 @@ const initiateShipment: StepEntry<ShipmentInitiated, ShipmentInitiationFailed> =
     stream: streamName.shipment,
     async run({ shipping }, job) {
       const { shipmentId } = await shipping.cancelShipment(idsOf(job));
-      return { type: 'ShipmentCancelled', data: { ...idsOf(job), shipmentId } };
+      return { type: 'ShipmentCancelled', data: { ...idsOf(job), shipmentId, undone: shipmentId !== null } };
     },
   },
 };

@@ -1,5 +1,5 @@
 import type { DomainEvent } from './domainEvent';
-import type { MedicationLine, ShortLine, StepFailureCode } from './values';
+import type { MedicationLine, ShortLine, StepFailureCode, UnknownOutcomeCode } from './values';
 
 /** Stream `inventoryReservation-<orderId>`. */
 
@@ -13,7 +13,7 @@ export type InventoryReservationFailed = DomainEvent<
   {
     orderId: string;
     sagaId: string;
-    code: Extract<StepFailureCode, 'INSUFFICIENT_STOCK' | 'UNKNOWN_SKU' | 'STEP_TIMEOUT' | 'RETRIES_EXHAUSTED'>;
+    code: Extract<StepFailureCode, 'INSUFFICIENT_STOCK' | 'UNKNOWN_SKU' | UnknownOutcomeCode>;
     reason: string;
     /** With INSUFFICIENT_STOCK: every line that could not be covered. */
     shortLines: readonly ShortLine[];
@@ -25,7 +25,17 @@ export type InventoryReservationFailed = DomainEvent<
 /** The ReleaseInventory compensation ran: exactly what was reserved is available again. */
 export type InventoryReleased = DomainEvent<
   'InventoryReleased',
-  { orderId: string; sagaId: string; lines: readonly MedicationLine[] }
+  {
+    orderId: string;
+    sagaId: string;
+    lines: readonly MedicationLine[];
+    /**
+     * Whether it undid anything: false when the participant had nothing to undo (the step never acted,
+     * or was rejected), as for the compensation of a step given up with its outcome unknown. Absent on
+     * events written before it was recorded; their `lines` (empty: nothing) says the same.
+     */
+    undone?: boolean;
+  }
 >;
 
 export type InventoryReservationEvent = InventoryReserved | InventoryReservationFailed | InventoryReleased;

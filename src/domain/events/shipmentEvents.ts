@@ -1,5 +1,5 @@
 import type { DomainEvent } from './domainEvent';
-import type { StepFailureCode } from './values';
+import type { StepFailureCode, UnknownOutcomeCode } from './values';
 
 /** Stream `shipment-<orderId>`. */
 
@@ -13,7 +13,7 @@ export type ShipmentInitiationFailed = DomainEvent<
   {
     orderId: string;
     sagaId: string;
-    code: Extract<StepFailureCode, 'UNSUPPORTED_DESTINATION' | 'STEP_TIMEOUT' | 'RETRIES_EXHAUSTED'>;
+    code: Extract<StepFailureCode, 'UNSUPPORTED_DESTINATION' | UnknownOutcomeCode>;
     reason: string;
   }
 >;
@@ -24,7 +24,17 @@ export type ShipmentInitiationFailed = DomainEvent<
  */
 export type ShipmentCancelled = DomainEvent<
   'ShipmentCancelled',
-  { orderId: string; sagaId: string; shipmentId: string | null }
+  {
+    orderId: string;
+    sagaId: string;
+    shipmentId: string | null;
+    /**
+     * Whether it undid anything: false when the participant had nothing to undo (the step never acted,
+     * or was rejected), as for the compensation of a step given up with its outcome unknown. Absent on
+     * events written before it was recorded; their `shipmentId` (null: nothing) says the same.
+     */
+    undone?: boolean;
+  }
 >;
 
 export type ShipmentEvent = ShipmentInitiated | ShipmentInitiationFailed | ShipmentCancelled;

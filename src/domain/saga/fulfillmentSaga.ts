@@ -12,17 +12,23 @@ export type FulfillmentSagaSettings = Readonly<{
 /**
  * Bump when a stored saga would no longer mean the same to the machine: a state or a context field
  * renamed, removed or reshaped (snapshots), or an input decided differently (histories are
- * replayed). Sagas of the old version are then refused, never guessed at. Still 1: version 1
- * snapshots written before InitiateShipment had CancelShipment restore unchanged (same states, same
- * context, and their stacks hold no CancelShipment), and the engine that classifies each input once
- * (sagaSignals.ts) decides every input as the one before it did.
+ * replayed). Keep the old version's rules in `versions` while its sagas may be in flight; a version
+ * not listed is refused, never guessed at.
+ *
+ * 2: a required step given up with its outcome unknown (STEP_TIMEOUT, RETRIES_EXHAUSTED) is
+ * compensated, first, before the saga may end CANCELLED (issue 8: a prescription created by a
+ * participant that then answered 500 stayed active). Version 1 sagas keep version 1's decisions.
  */
-export const fulfillmentSagaMachineVersion = 1;
+export const fulfillmentSagaMachineVersion = 2;
 
 export function fulfillmentSaga({ stepDeadlinesMs, retry }: FulfillmentSagaSettings) {
   return defineSaga({
     name: 'orderFulfillment',
     machineVersion: fulfillmentSagaMachineVersion,
+    versions: {
+      1: { compensateUnknownOutcomes: false },
+      2: { compensateUnknownOutcomes: true },
+    },
     initialCompensation: { name: 'CancelOrder', completedOn: 'OrderCancelled', retry },
     steps: [
       {

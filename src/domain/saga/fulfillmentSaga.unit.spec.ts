@@ -1,8 +1,10 @@
 import { fulfillmentSaga } from './fulfillmentSaga';
+import type { SagaInput } from './sagaInput';
 import type { SagaIntent } from './sagaIntents';
-import type { CompensationName } from './sagaVocabulary';
+import { forwardStepNames, type CompensationName } from './sagaVocabulary';
 import { keyOf, replay, sagaSpecification } from './testing/sagaSpecification';
 import { inputs } from './testing/sagaInputs';
+import { optionalStepSaga } from './testing/optionalStepSaga';
 import { simulate } from './testing/sagaSimulation';
 
 const retry = { attempts: 3, backoffMs: 200 };
@@ -11,6 +13,7 @@ const definition = fulfillmentSaga({
   retry,
 });
 const { given } = sagaSpecification(definition);
+const v1 = sagaSpecification(definition, 1);
 const runCompensation = (compensation: CompensationName, round = 0): SagaIntent => ({
   type: 'runCompensation',
   compensation,
@@ -72,40 +75,11 @@ describe('the fulfillment saga, SPEC §2', () => {
         { InitiateShipment: 'is rejected' },
         ['ReleaseInventory', 'CancelPrescription', 'CancelOrder'],
       ],
-      ['prescription times out', { CreatePrescription: 'times out' }, ['CancelOrder']],
-      ['inventory reservation times out', { ReserveInventory: 'times out' }, ['CancelPrescription', 'CancelOrder']],
-      [
-        'shipment initiation times out',
-        { InitiateShipment: 'times out' },
-        ['ReleaseInventory', 'CancelPrescription', 'CancelOrder'],
-      ],
     ] as const)('%s: %j unwinds %j and ends CANCELLED', (_row, steps, compensations) => {
       const simulation = simulate(definition, { steps });
       expect(simulation.compensationsRun).toEqual(compensations);
       expect(simulation.final).toMatchObject({ state: 'CANCELLED', compensationStack: [], currentStep: null });
     });
-
-    it.each([
-      ['a prescription', { CreatePrescription: 'succeeds after timing out' }, ['CancelOrder', 'CancelPrescription']],
-      [
-        'an inventory reservation',
-        { ReserveInventory: 'succeeds after timing out' },
-        ['CancelPrescription', 'CancelOrder', 'ReleaseInventory'],
-      ],
-      [
-        'a shipment',
-        { InitiateShipment: 'succeeds after timing out' },
-        ['ReleaseInventory', 'CancelPrescription', 'CancelOrder', 'CancelShipment'],
-      ],
-    ] as const)(
-      '%s that times out unwinds as the table says, and its success arriving after CANCELLED is compensated: %j runs %j',
-      (_step, steps, compensations) => {
-        const simulation = simulate(definition, { steps });
-        expect(simulation.compensationsRun).toEqual(compensations);
-        expect(simulation.final).toMatchObject({ state: 'CANCELLED', compensationStack: [], currentStep: null });
-        expect(Object.values(simulation.final.context.stepOutcomes)).toContain('succeededAfterGivenUp');
-      },
-    );
 
     it('a step failure records SagaFailed with the failure code and starts unwinding at the top of the stack', () => {
       const decision = given(inputs.prescriptionCreated())
@@ -120,15 +94,6 @@ describe('the fulfillment saga, SPEC §2', () => {
         type: 'SagaFailed',
         data: { failedStep: 'ReserveInventory', code: 'INSUFFICIENT_STOCK' },
       });
-    });
-
-    it('a timeout is an ordinary failure with code STEP_TIMEOUT', () => {
-      const { decision } = given().when(inputs.prescriptionFailed('STEP_TIMEOUT'));
-      expect(decision.events[0]).toMatchObject({
-        type: 'SagaFailed',
-        data: { failedStep: 'CreatePrescription', code: 'STEP_TIMEOUT' },
-      });
-      expect(decision.intents).toEqual([runCompensation('CancelOrder')]);
     });
 
     it('a compensation failing after its retries stops unwinding: MANUAL_REVIEW, the failed one on top', () => {
@@ -233,10 +198,20 @@ describe('the fulfillment saga, SPEC §2', () => {
       expect(end).toMatchObject({ state: 'CANCELLED', compensationStack: [] });
     });
 
-    it('the in-flight step that fails (or times out) just lets unwinding start', () => {
+    it('the in-flight step that is rejected just lets unwinding start', () => {
+      given(inputs.prescriptionCreated(), inputs.cancellationRequested())
+        .when(inputs.inventoryReservationFailed())
+        .then({ state: 'COMPENSATING', intents: [runCompensation('CancelPrescription')] });
+    });
+
+    it('the in-flight step that times out is compensated first: its outcome is unknown', () => {
       given(inputs.prescriptionCreated(), inputs.cancellationRequested())
         .when(inputs.inventoryReservationFailed('STEP_TIMEOUT'))
-        .then({ state: 'COMPENSATING', intents: [runCompensation('CancelPrescription')] });
+        .then({
+          state: 'COMPENSATING',
+          compensationStack: ['CancelOrder', 'CancelPrescription', 'ReleaseInventory'],
+          intents: [runCompensation('ReleaseInventory')],
+        });
     });
 
     it('the shipment in flight that then succeeds is cancelled first: CancelShipment → ReleaseInventory → CancelPrescription → CancelOrder', () => {
@@ -281,7 +256,193 @@ describe('the fulfillment saga, SPEC §2', () => {
     });
   });
 
-  describe('late successes are compensated, never ignored, never applied', () => {
+  describe('unknown outcomes are compensated: a step given up (timeout, retries spent) is undone first', () => {
+    /** SPEC §2's table: what a known failure of each step unwinds. */
+    const table = {
+      CreatePrescription: ['CancelOrder'],
+      ReserveInventory: ['CancelPrescription', 'CancelOrder'],
+      InitiateShipment: ['ReleaseInventory', 'CancelPrescription', 'CancelOrder'],
+    } as const;
+    const own = {
+      CreatePrescription: 'CancelPrescription',
+      ReserveInventory: 'ReleaseInventory',
+      InitiateShipment: 'CancelShipment',
+    } as const;
+    const givenUp = forwardStepNames.flatMap((step) =>
+      (['times out', 'runs out of retries'] as const).map((how) => [step, how] as const),
+    );
+
+    it.each(givenUp)('%s %s: its own compensation runs, then the table, and only then CANCELLED', (step, how) => {
+      const simulation = simulate(definition, { steps: { [step]: how } });
+      expect(simulation.compensationsRun).toEqual([own[step], ...table[step]]);
+      expect(simulation.final).toMatchObject({ state: 'CANCELLED', compensationStack: [], currentStep: null });
+      expect(simulation.final.context.stepOutcomes[step]).toBe('unknown');
+    });
+
+    it.each(forwardStepNames)(
+      '%s succeeding right after its timeout, before its compensation ran: undone by that compensation, never applied',
+      (step) => {
+        const simulation = simulate(definition, { steps: { [step]: 'succeeds right after timing out' } });
+        expect(simulation.compensationsRun).toEqual([own[step], ...table[step]]);
+        expect(simulation.stepsRun).toEqual(forwardStepNames.slice(0, forwardStepNames.indexOf(step) + 1));
+        expect(simulation.final).toMatchObject({ state: 'CANCELLED', compensationStack: [], currentStep: null });
+        expect(simulation.final.context.stepOutcomes[step]).toBe('succeededAfterGivenUp');
+      },
+    );
+
+    it.each(forwardStepNames)(
+      '%s succeeding after the saga reached CANCELLED (it landed before its compensation, which undid it): recorded, nothing more runs',
+      (step) => {
+        const simulation = simulate(definition, { steps: { [step]: 'succeeds after timing out' } });
+        expect(simulation.compensationsRun).toEqual([own[step], ...table[step]]);
+        expect(simulation.final).toMatchObject({
+          state: 'CANCELLED',
+          compensationStack: [],
+          currentStep: null,
+          intents: [],
+        });
+        expect(simulation.final.events.map((event) => event.type)).toEqual(['SagaStateChanged']);
+        expect(simulation.final.context.stepOutcomes[step]).toBe('succeededAfterGivenUp');
+      },
+    );
+
+    it('a timeout records SagaFailed with its code, pushes the step’s compensation and runs it first', () => {
+      const decision = given(inputs.prescriptionCreated())
+        .when(inputs.inventoryReservationFailed('STEP_TIMEOUT'))
+        .then({
+          state: 'COMPENSATING',
+          currentStep: 'ReleaseInventory',
+          compensationStack: ['CancelOrder', 'CancelPrescription', 'ReleaseInventory'],
+          intents: [runCompensation('ReleaseInventory')],
+          eventTypes: ['SagaCompensationRecorded', 'SagaFailed', 'SagaStateChanged'],
+        });
+      expect(decision.events[1]).toMatchObject({
+        type: 'SagaFailed',
+        data: { failedStep: 'ReserveInventory', code: 'STEP_TIMEOUT' },
+      });
+      expect(decision.context.stepOutcomes.ReserveInventory).toBe('unknown');
+    });
+
+    it('a business rejection is a known negative: nothing of its own to undo', () => {
+      given(inputs.prescriptionCreated())
+        .when(inputs.inventoryReservationFailed('INSUFFICIENT_STOCK'))
+        .then({
+          compensationStack: ['CancelOrder', 'CancelPrescription'],
+          intents: [runCompensation('CancelPrescription')],
+        });
+    });
+
+    it('a success while its compensation runs pushes nothing: the running compensation undoes it', () => {
+      const givenUpStep = [inputs.prescriptionCreated(), inputs.inventoryReservationFailed('RETRIES_EXHAUSTED')];
+      given(...givenUpStep)
+        .when(inputs.inventoryReserved())
+        .then({
+          state: 'COMPENSATING',
+          currentStep: 'ReleaseInventory',
+          compensationStack: ['CancelOrder', 'CancelPrescription', 'ReleaseInventory'],
+          intents: [],
+          eventTypes: ['SagaStateChanged'],
+        });
+      given(...givenUpStep, inputs.inventoryReserved())
+        .when(inputs.inventoryReleased())
+        .then({
+          compensationStack: ['CancelOrder', 'CancelPrescription'],
+          intents: [runCompensation('CancelPrescription')],
+        });
+    });
+
+    it('a success after its compensation ran pushes nothing either, and a repeat of it changes nothing', () => {
+      const unwinding = [
+        inputs.prescriptionCreated(),
+        inputs.inventoryReservationFailed('STEP_TIMEOUT'),
+        inputs.inventoryReleased(),
+      ];
+      given(...unwinding)
+        .when(inputs.inventoryReserved())
+        .then({
+          state: 'COMPENSATING',
+          currentStep: 'CancelPrescription',
+          intents: [],
+          eventTypes: ['SagaStateChanged'],
+        });
+      given(...unwinding, inputs.inventoryReserved())
+        .when(inputs.inventoryReserved())
+        .then({ eventTypes: [], intents: [] });
+    });
+
+    it('its compensation failing sends the saga to MANUAL_REVIEW, not CANCELLED; a retry undoes it, then the rest', () => {
+      const simulation = simulate(definition, {
+        steps: { ReserveInventory: 'times out' },
+        failingCompensations: ['ReleaseInventory'],
+      });
+      expect(simulation.final).toMatchObject({
+        state: 'MANUAL_REVIEW',
+        currentStep: 'ReleaseInventory',
+        compensationStack: ['CancelOrder', 'CancelPrescription', 'ReleaseInventory'],
+      });
+      const reviewed = [
+        inputs.prescriptionCreated(),
+        inputs.inventoryReservationFailed('STEP_TIMEOUT'),
+        inputs.compensationFailed('ReleaseInventory', 0),
+      ];
+      given(...reviewed)
+        .when(inputs.retryRequested('ReleaseInventory', 0))
+        .then({ state: 'COMPENSATING', intents: [runCompensation('ReleaseInventory', 1)] });
+    });
+
+    it('an optional step keeps its rule: its unknown outcome is recorded and the saga goes on without undoing it', () => {
+      sagaSpecification(optionalStepSaga)
+        .given()
+        .when(inputs.prescriptionFailed('STEP_TIMEOUT'))
+        .then({ state: 'PENDING_INVENTORY_RESERVATION', compensationStack: ['CancelOrder'] });
+    });
+  });
+
+  describe("a version 1 saga still in flight keeps version 1's decisions: a given-up step is not compensated unless its success comes", () => {
+    const given = v1.given;
+    const replayV1 = (history: readonly SagaInput[]) => replay(definition, history, 1);
+
+    it.each([
+      ['prescription times out', { CreatePrescription: 'times out' }, ['CancelOrder']],
+      [
+        'inventory reservation runs out of retries',
+        { ReserveInventory: 'runs out of retries' },
+        ['CancelPrescription', 'CancelOrder'],
+      ],
+      [
+        'shipment initiation times out',
+        { InitiateShipment: 'times out' },
+        ['ReleaseInventory', 'CancelPrescription', 'CancelOrder'],
+      ],
+    ] as const)('%s: %j unwinds %j only, as the table says', (_row, steps, compensations) => {
+      const simulation = simulate(definition, { steps, machineVersion: 1 });
+      expect(simulation.compensationsRun).toEqual(compensations);
+      expect(simulation.final).toMatchObject({ state: 'CANCELLED', compensationStack: [], currentStep: null });
+      expect(simulation.final.context.machineVersion).toBe(1);
+    });
+
+    it.each([
+      ['a prescription', { CreatePrescription: 'succeeds after timing out' }, ['CancelOrder', 'CancelPrescription']],
+      [
+        'an inventory reservation',
+        { ReserveInventory: 'succeeds after timing out' },
+        ['CancelPrescription', 'CancelOrder', 'ReleaseInventory'],
+      ],
+      [
+        'a shipment',
+        { InitiateShipment: 'succeeds after timing out' },
+        ['ReleaseInventory', 'CancelPrescription', 'CancelOrder', 'CancelShipment'],
+      ],
+    ] as const)(
+      '%s that times out unwinds as the table says, and its success arriving after CANCELLED is compensated: %j runs %j',
+      (_step, steps, compensations) => {
+        const simulation = simulate(definition, { steps, machineVersion: 1 });
+        expect(simulation.compensationsRun).toEqual(compensations);
+        expect(simulation.final).toMatchObject({ state: 'CANCELLED', compensationStack: [], currentStep: null });
+        expect(Object.values(simulation.final.context.stepOutcomes)).toContain('succeededAfterGivenUp');
+      },
+    );
+
     it('a success after its step timed out, while unwinding, is compensated after the running compensation', () => {
       const timedOut = [inputs.prescriptionCreated(), inputs.inventoryReservationFailed('STEP_TIMEOUT')];
       given(...timedOut)
@@ -299,7 +460,7 @@ describe('the fulfillment saga, SPEC §2', () => {
           compensationStack: ['CancelOrder', 'ReleaseInventory'],
           intents: [runCompensation('ReleaseInventory')],
         });
-      const end = replay(definition, [
+      const end = replayV1([
         ...timedOut,
         inputs.inventoryReserved(),
         inputs.prescriptionCancelled(),
@@ -378,7 +539,7 @@ describe('the fulfillment saga, SPEC §2', () => {
           compensationStack: ['CancelOrder', 'CancelPrescription', 'CancelShipment'],
           intents: [runCompensation('CancelShipment')],
         });
-      const end = replay(definition, [
+      const end = replayV1([
         ...timedOut,
         inputs.shipmentInitiated(),
         inputs.inventoryReleased(),
@@ -429,11 +590,11 @@ describe('the fulfillment saga, SPEC §2', () => {
       inputs.prescriptionCreated(),
       inputs.inventoryReserved(),
       inputs.shipmentInitiationFailed('STEP_TIMEOUT'),
+      inputs.shipmentCancelled(),
       inputs.inventoryReleased(),
       inputs.prescriptionCancelled(),
       inputs.orderCancelled(),
       inputs.shipmentInitiated(),
-      inputs.shipmentCancelled(),
     ];
     it.each([
       ['a repeated success', [inputs.prescriptionCreated()], inputs.prescriptionCreated()],

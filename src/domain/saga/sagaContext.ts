@@ -8,10 +8,13 @@ import type { CompensationName, ForwardStepName } from './sagaVocabulary';
  */
 
 /**
- * `failed` covers a step given up (a timeout, or an operator resolving the saga while it ran);
- * `succeededAfterGivenUp`: its success came after that, and is compensated.
+ * `failed`: rejected by its participant (nothing to undo), given up by an operator resolving the
+ * saga while it ran, or, under version 1's rules, given up with its outcome unknown. `unknown`: given
+ * up with no answer (STEP_TIMEOUT, RETRIES_EXHAUSTED) while the participant may have acted, so its
+ * compensation was pushed then. `succeededAfterGivenUp`: its success came after it was given up; it
+ * is compensated (by the compensation pushed then, for an `unknown` step).
  */
-export type StepOutcome = 'succeeded' | 'failed' | 'succeededAfterGivenUp';
+export type StepOutcome = 'succeeded' | 'failed' | 'unknown' | 'succeededAfterGivenUp';
 
 export type RunningCompensation = Readonly<{ compensation: CompensationName; round: number }>;
 
@@ -31,6 +34,11 @@ export type StepFailure = Readonly<{ step: ForwardStepName; code: string; reason
 export type SagaContext = Readonly<{
   sagaId: string;
   orderId: string;
+  /**
+   * The machine version that started the saga, whose rules decide it to its end. Absent from the
+   * snapshots version 1 kept: restoring one fills it in.
+   */
+  machineVersion: number;
   startedAt: string;
   /** When the saga last reached COMPLETED or CANCELLED. */
   endedAt: string | null;
@@ -58,15 +66,16 @@ export type SagaContext = Readonly<{
   }> | null;
 }>;
 
-export type SagaStartInput = Readonly<{ sagaId: string; orderId: string; startedAt: string }>;
+export type SagaStartInput = Readonly<{ sagaId: string; orderId: string; startedAt: string; machineVersion: number }>;
 
 export function initialContext(
   definition: SagaDefinition,
-  { sagaId, orderId, startedAt }: SagaStartInput,
+  { sagaId, orderId, startedAt, machineVersion }: SagaStartInput,
 ): SagaContext {
   return {
     sagaId,
     orderId,
+    machineVersion,
     startedAt,
     endedAt: null,
     awaitingStep: definition.steps[0].name,

@@ -1,6 +1,7 @@
 import type { SagaCompensationRecorded, SagaCompleted, SagaFailed, SagaStarted, SagaStateChanged } from '../events';
 import { currentStepOf, indexSaga, type SagaContext } from './sagaContext';
-import type { SagaDefinition } from './sagaDefinition';
+import { rulesOf, type SagaDefinition } from './sagaDefinition';
+import { SagaMachineVersionError } from './sagaErrors';
 import type { SagaInput } from './sagaInput';
 import type { SagaIntent } from './sagaIntents';
 import { signalTransition, startTransition, type MachineAction, type SagaSnapshot } from './sagaRuntime';
@@ -30,15 +31,25 @@ export type Decision = Readonly<{
 
 export type SagaClock = Readonly<{ now: Date }>;
 
+/**
+ * A new saga, under the definition's current machine version; `machineVersion` names an earlier
+ * one the definition still runs (a saga of that version replayed from its start).
+ */
 export function startSaga(
   definition: SagaDefinition,
-  { sagaId, orderId, now }: Readonly<{ sagaId: string; orderId: string; now: Date }>,
+  {
+    sagaId,
+    orderId,
+    now,
+    machineVersion = definition.machineVersion,
+  }: Readonly<{ sagaId: string; orderId: string; now: Date; machineVersion?: number }>,
 ): Decision {
-  const [saga, actions] = startTransition(definition, { sagaId, orderId, startedAt: now.toISOString() });
-  const started: SagaStarted = {
-    type: 'SagaStarted',
-    data: { sagaId, orderId, machineVersion: definition.machineVersion },
-  };
+  if (!rulesOf(definition, machineVersion)) {
+    throw new SagaMachineVersionError(definition.name, machineVersion, Object.keys(definition.versions).map(Number));
+  }
+  const startedAt = now.toISOString();
+  const [saga, actions] = startTransition(definition, { sagaId, orderId, startedAt, machineVersion });
+  const started: SagaStarted = { type: 'SagaStarted', data: { sagaId, orderId, machineVersion } };
   return decisionOf(definition, null, saga, actions, [started]);
 }
 

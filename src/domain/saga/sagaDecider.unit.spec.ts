@@ -70,11 +70,31 @@ describe('sagaDecider', () => {
     });
   });
 
-  it('refuses a snapshot written by another machine version, naming both versions', () => {
+  it('refuses a snapshot written by a machine version it does not run, naming the versions', () => {
     const persisted = persistSaga(definition, startSaga(definition, { sagaId, orderId, now }).saga);
-    const other = { ...persisted, machineVersion: persisted.machineVersion + 1 };
+    const other = { ...persisted, machineVersion: 3 };
     expect(() => restoreSaga(definition, other)).toThrow(SagaMachineVersionError);
-    expect(() => restoreSaga(definition, other)).toThrow(/version 2.*version 1/);
+    expect(() => restoreSaga(definition, other)).toThrow(/version 3, this service runs versions 1, 2/);
+  });
+
+  it('restores a version 1 snapshot (no machineVersion in its memory) as version 1, and decides it by version 1’s rules', () => {
+    const timedOut = replay(
+      definition,
+      [inputs.prescriptionCreated(), inputs.inventoryReservationFailed('STEP_TIMEOUT')],
+      1,
+    );
+    const { machineVersion: _none, ...v1Context } = timedOut.at(-1)!.context;
+    const restored = restoreSaga(definition, {
+      machineVersion: 1,
+      snapshot: JSON.parse(JSON.stringify({ value: 'COMPENSATING', context: v1Context })),
+    });
+    expect(restored.context.machineVersion).toBe(1);
+    // Version 1 did not compensate the reservation it gave up on: CancelPrescription runs, then CancelOrder.
+    expect(restored.context.compensationStack).toEqual(['CancelOrder', 'CancelPrescription']);
+    expect(decide(definition, restored, inputs.prescriptionCancelled(), { now }).intents).toEqual([
+      expect.objectContaining({ type: 'runCompensation', compensation: 'CancelOrder' }),
+    ]);
+    expect(persistSaga(definition, restored).machineVersion).toBe(1);
   });
 
   it('refuses something that is not a snapshot of this machine', () => {
@@ -101,7 +121,7 @@ describe('sagaDecider', () => {
 
 describe('replaySaga: a saga rebuilt from its history', () => {
   const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
-  const start = { sagaId, orderId, machineVersion: 1, at: now };
+  const start = { sagaId, orderId, machineVersion: definition.machineVersion, at: now };
   const history = [
     { input: inputs.prescriptionCreated(), at: at(1), ledTo: 'PENDING_INVENTORY_RESERVATION' as const },
     { input: inputs.cancellationRequested(), at: at(2), ledTo: 'COMPENSATING' as const },
@@ -131,10 +151,30 @@ describe('replaySaga: a saga rebuilt from its history', () => {
     );
   });
 
-  it('refuses a saga started by another machine version', () => {
-    expect(() => replaySaga(definition, { from: { start: { ...start, machineVersion: 2 } }, inputs: [] })).toThrow(
+  it('refuses a saga started by a machine version it does not run', () => {
+    expect(() => replaySaga(definition, { from: { start: { ...start, machineVersion: 3 } }, inputs: [] })).toThrow(
       SagaMachineVersionError,
     );
+  });
+
+  describe('a version 1 saga that gave up on a step, replayed under today’s code', () => {
+    const v1History = [
+      { input: inputs.prescriptionCreated(), at: at(1), ledTo: 'PENDING_INVENTORY_RESERVATION' as const },
+      { input: inputs.inventoryReservationFailed('STEP_TIMEOUT'), at: at(2), ledTo: 'COMPENSATING' as const },
+      { input: inputs.prescriptionCancelled(), at: at(3), ledTo: 'COMPENSATING' as const },
+      { input: inputs.orderCancelled(), at: at(4), ledTo: 'CANCELLED' as const },
+    ];
+
+    it('replays by version 1’s rules, as it was decided', () => {
+      const replayed = replaySaga(definition, { from: { start: { ...start, machineVersion: 1 } }, inputs: v1History });
+      expect(replayed.value).toBe('CANCELLED');
+      expect(replayed.context).toMatchObject({ machineVersion: 1, compensationStack: [] });
+      expect(replayed.context.stepOutcomes.ReserveInventory).toBe('failed');
+    });
+
+    it('would not replay as a version 2 saga: the rules differ, so the version is what keeps it running', () => {
+      expect(() => replaySaga(definition, { from: { start }, inputs: v1History })).toThrow(SagaHistoryError);
+    });
   });
 });
 
@@ -218,5 +258,9 @@ describe('defineSaga', () => {
 
   it('refuses a machine version that is not a positive integer', () => {
     expect(() => defineSaga({ ...optionalStepSaga, machineVersion: 0 })).toThrow(/machineVersion/);
+  });
+
+  it('refuses a machine version without its rules', () => {
+    expect(() => defineSaga({ ...optionalStepSaga, machineVersion: 2 })).toThrow(/no rules for machineVersion 2/);
   });
 });

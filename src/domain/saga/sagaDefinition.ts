@@ -43,10 +43,28 @@ export type SagaStepDefinition = Readonly<{
   required: boolean;
 }>;
 
+/** What differs between machine versions of one definition: the decisions, not the graph. */
+export type SagaRules = Readonly<{
+  /**
+   * A required step given up with its outcome unknown (STEP_TIMEOUT, RETRIES_EXHAUSTED: the
+   * participant may have acted) pushes its own compensation, so unwinding sends it first and the
+   * saga is CANCELLED only once it is done; a success reported later pushes nothing more. False
+   * (version 1 of the fulfillment saga): such a step counts as failed, and only a success reported
+   * later is compensated.
+   */
+  compensateUnknownOutcomes: boolean;
+}>;
+
 export type SagaDefinition = Readonly<{
   name: string;
-  /** Stored with every snapshot; a snapshot of another version is refused, never guessed at. */
+  /** The version new sagas start with, stored with each saga (SagaStarted, kept snapshots). */
   machineVersion: number;
+  /**
+   * The rules of every machine version this definition runs: the current one, and the earlier ones
+   * whose sagas may still be in flight. A saga keeps the rules of the version that started it to its
+   * end; a saga of a version not listed is refused, never guessed at.
+   */
+  versions: Readonly<Record<number, SagaRules>>;
   /** Pushed when the saga starts (OrderCreated pushes CancelOrder): the bottom of every stack. */
   initialCompensation: CompensationDefinition;
   steps: readonly [SagaStepDefinition, ...SagaStepDefinition[]];
@@ -63,6 +81,9 @@ export function defineSaga<D extends SagaDefinition>(definition: D): D {
   const { name, machineVersion, steps, initialCompensation } = definition;
   if (!Number.isInteger(machineVersion) || machineVersion < 1) {
     throw new SagaDefinitionError(name, `machineVersion must be a positive integer, got ${machineVersion}`);
+  }
+  if (!rulesOf(definition, machineVersion)) {
+    throw new SagaDefinitionError(name, `versions has no rules for machineVersion ${machineVersion}`);
   }
   const compensations = [
     initialCompensation,
@@ -84,4 +105,9 @@ export function defineSaga<D extends SagaDefinition>(definition: D): D {
     if (!(step.deadlineMs > 0)) throw new SagaDefinitionError(name, `step ${step.name} needs a deadline above 0 ms`);
   }
   return definition;
+}
+
+/** The rules a saga of `machineVersion` is decided by; undefined for a version this definition does not run. */
+export function rulesOf(definition: SagaDefinition, machineVersion: number): SagaRules | undefined {
+  return Object.hasOwn(definition.versions, machineVersion) ? definition.versions[machineVersion] : undefined;
 }

@@ -1,13 +1,13 @@
 import { FulfillmentError } from '../errors';
 
-/** A stored saga written by another version of the machine: never guessed at, always refused. */
+/** A stored saga of a machine version this service does not run: never guessed at, always refused. */
 export class SagaMachineVersionError extends FulfillmentError {
-  constructor(sagaName: string, stored: number, current: number) {
+  constructor(sagaName: string, stored: number, runs: readonly number[]) {
     super(
       'SAGA_MACHINE_VERSION_MISMATCH',
-      `Saga "${sagaName}" was started by machine version ${stored}, this service runs version ${current}. ` +
-        'Run the version that started it until its sagas finish, or add a migration for version ' +
-        `${stored} sagas.`,
+      `Saga "${sagaName}" was started by machine version ${stored}, this service runs version${runs.length === 1 ? '' : 's'} ` +
+        `${runs.join(', ')}. Run a version that runs it until its sagas finish, or add the rules of version ${stored} ` +
+        "to the definition's versions.",
     );
   }
 }

@@ -1,6 +1,6 @@
 import type { SagaContext } from './sagaContext';
 import { decide, startSaga } from './sagaDecider';
-import type { SagaDefinition } from './sagaDefinition';
+import { rulesOf, type SagaDefinition } from './sagaDefinition';
 import { SagaHistoryError, SagaMachineVersionError, SagaSnapshotError } from './sagaErrors';
 import type { SagaInput } from './sagaInput';
 import { sagaMachineOf, type SagaSnapshot } from './sagaRuntime';
@@ -15,15 +15,17 @@ import { sagaStates, type SagaState } from './sagaVocabulary';
  */
 export type PersistedSaga = Readonly<{ machineVersion: number; snapshot: unknown }>;
 
-export function persistSaga(definition: SagaDefinition, saga: SagaSnapshot): PersistedSaga {
-  return { machineVersion: definition.machineVersion, snapshot: { value: saga.value, context: saga.context } };
+/** Stored with the version that started the saga: its rules, not the newest, go on deciding it. */
+export function persistSaga(_definition: SagaDefinition, saga: SagaSnapshot): PersistedSaga {
+  return { machineVersion: saga.context.machineVersion, snapshot: { value: saga.value, context: saga.context } };
 }
 
-/** Restores a stored snapshot; refuses another machine version and anything that is not a snapshot of this one. */
+/**
+ * Restores a stored snapshot; refuses a machine version the definition does not run and anything
+ * that is not a snapshot of this machine.
+ */
 export function restoreSaga(definition: SagaDefinition, persisted: PersistedSaga): SagaSnapshot {
-  if (persisted.machineVersion !== definition.machineVersion) {
-    throw new SagaMachineVersionError(definition.name, persisted.machineVersion, definition.machineVersion);
-  }
+  refuseUnknownVersion(definition, persisted.machineVersion);
   const machine = sagaMachineOf(definition);
   const { value, context } = (persisted.snapshot ?? {}) as { value?: unknown; context?: unknown };
   if (typeof value !== 'string' || !(sagaStates as readonly string[]).includes(value) || !(value in machine.states)) {
@@ -31,7 +33,15 @@ export function restoreSaga(definition: SagaDefinition, persisted: PersistedSaga
   }
   if (typeof context !== 'object' || context === null)
     throw new SagaSnapshotError(definition.name, 'it has no context');
-  return machine.resolveState({ value, context: context as SagaContext });
+  // Version 1 kept no machineVersion in the context: the snapshot's own says which it is.
+  const restored = { ...(context as SagaContext), machineVersion: persisted.machineVersion };
+  return machine.resolveState({ value, context: restored });
+}
+
+function refuseUnknownVersion(definition: SagaDefinition, machineVersion: number) {
+  if (!rulesOf(definition, machineVersion)) {
+    throw new SagaMachineVersionError(definition.name, machineVersion, Object.keys(definition.versions).map(Number));
+  }
 }
 
 /** An input the saga reacted to, when, and the state the stream says it led to. */
@@ -53,10 +63,8 @@ export function replaySaga(definition: SagaDefinition, history: SagaHistory): Sa
   let saga = 'snapshot' in history.from ? restoreSaga(definition, history.from.snapshot) : undefined;
   if (!saga && 'start' in history.from) {
     const { sagaId, orderId, machineVersion, at } = history.from.start;
-    if (machineVersion !== definition.machineVersion) {
-      throw new SagaMachineVersionError(definition.name, machineVersion, definition.machineVersion);
-    }
-    saga = startSaga(definition, { sagaId, orderId, now: at }).saga;
+    refuseUnknownVersion(definition, machineVersion);
+    saga = startSaga(definition, { sagaId, orderId, now: at, machineVersion }).saga;
   }
   for (const { input, at, ledTo } of history.inputs) {
     const decision = decide(definition, saga!, input, { now: at });

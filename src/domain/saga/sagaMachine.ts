@@ -60,7 +60,8 @@ export function createSagaMachine(definition: SagaDefinition) {
     id: definition.name,
     // xstate computes an initial snapshot without input when it builds an actor (as its pure
     // transition() does for every call): answer it rather than throw an error nobody reads.
-    context: ({ input }) => initialContext(definition, input ?? unstarted),
+    context: ({ input }) =>
+      initialContext(definition, input ?? { ...unstarted, machineVersion: definition.machineVersion }),
     initial: definition.steps[0].state,
     entry: [{ type: 'runStep', params: { step: definition.steps[0].name } }],
     states: statesOf(definition),
@@ -80,7 +81,7 @@ const backgroundTriggers: ReadonlySet<SagaSignalType> = new Set([
   'reviewRetried',
 ]);
 
-const unstarted: SagaStartInput = { sagaId: '', orderId: '', startedAt: '' };
+const unstarted: Omit<SagaStartInput, 'machineVersion'> = { sagaId: '', orderId: '', startedAt: '' };
 
 /** The generated graph's vocabulary: what setup() above declares. */
 type GuardName =

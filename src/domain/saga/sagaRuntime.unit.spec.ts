@@ -34,7 +34,7 @@ describe.each([
   ['a saga with an optional step', optionalStepSaga],
 ])('%s: the fast transitions are xstate’s', (_name, definition) => {
   it('starts the same', () => {
-    const input = { sagaId, orderId, startedAt: now.toISOString() };
+    const input = { sagaId, orderId, startedAt: now.toISOString(), machineVersion: definition.machineVersion };
     expect(comparable(startTransition(definition, input))).toEqual(
       comparable(xstateTransitions.start(definition, input)),
     );

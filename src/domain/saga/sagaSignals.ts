@@ -1,4 +1,6 @@
+import { isUnknownOutcome } from '../events/values';
 import { withoutLast, type ReviewReturn, type SagaContext, type SagaIndex } from './sagaContext';
+import { rulesOf, type SagaRules, type SagaStepDefinition } from './sagaDefinition';
 import type { SagaInput } from './sagaInput';
 import type { CompensationName, ForwardStepName } from './sagaVocabulary';
 
@@ -12,14 +14,34 @@ import type { CompensationName, ForwardStepName } from './sagaVocabulary';
  * Idempotency is by meaning: each step keeps the first outcome it saw, a compensation outcome
  * counts only for the compensation running (at the round running), an operator's retry only for
  * the review it names. Anything else is ignored.
+ *
+ * A step's failure is a known negative (its participant rejected it: nothing to undo) or an unknown
+ * outcome (the saga gave up without an answer: the participant may have acted). Under the rules of
+ * machine version 2 on, an unknown outcome is compensated like a success: its compensation is
+ * pushed at once, so unwinding sends it first and the saga ends CANCELLED only once it is done.
  */
 export type SagaSignal =
   /** The step in flight succeeded. */
   | Readonly<{ type: 'stepSucceeded'; step: ForwardStepName }>
-  /** A step the saga had given up on (a timeout, a cancel while it ran) succeeded after all: compensate it. */
-  | Readonly<{ type: 'stepSucceededLate'; step: ForwardStepName }>
-  /** The step in flight failed: rejected by its participant, timed out, or out of retries. */
-  | Readonly<{ type: 'stepFailed'; step: ForwardStepName; required: boolean; code: string; reason: string }>
+  /**
+   * A step the saga had given up on succeeded after all: it is compensated, never applied.
+   * `compensationSent`: it was given up with its outcome unknown, so its compensation was pushed
+   * then (it is on the stack, running or done) and is not pushed twice; a compensation that ran
+   * before the success landed left a tombstone, so such a success is always one it undoes.
+   */
+  | Readonly<{ type: 'stepSucceededLate'; step: ForwardStepName; compensationSent: boolean }>
+  /**
+   * The step in flight failed: rejected by its participant, timed out, or out of retries.
+   * `compensate`: its outcome is unknown and the saga's rules compensate it (pushed now).
+   */
+  | Readonly<{
+      type: 'stepFailed';
+      step: ForwardStepName;
+      required: boolean;
+      code: string;
+      reason: string;
+      compensate: boolean;
+    }>
   | Readonly<{ type: 'compensationDone'; compensation: CompensationName }>
   /** The running compensation failed after its retries: an operator takes over. */
   | Readonly<{ type: 'compensationFailed'; compensation: CompensationName; round: number; reason: string }>
@@ -40,7 +62,9 @@ export function classify(index: SagaIndex, context: SagaContext, input: SagaInpu
     if (seen === undefined && context.awaitingStep === succeeded.name) {
       return { type: 'stepSucceeded', step: succeeded.name };
     }
-    if (seen === 'failed') return { type: 'stepSucceededLate', step: succeeded.name };
+    if (seen === 'failed' || seen === 'unknown') {
+      return { type: 'stepSucceededLate', step: succeeded.name, compensationSent: seen === 'unknown' };
+    }
     return ignored(seen === undefined ? `${succeeded.name} has not started` : `${succeeded.name} already ${seen}`);
   }
   const failed = index.stepByFailure.get(input.type);
@@ -48,7 +72,8 @@ export function classify(index: SagaIndex, context: SagaContext, input: SagaInpu
     const seen = context.stepOutcomes[failed.name];
     if (seen === undefined && context.awaitingStep === failed.name) {
       const { code, reason } = input.data as Readonly<{ code: string; reason: string }>;
-      return { type: 'stepFailed', step: failed.name, required: failed.required, code, reason };
+      const compensate = compensatesUnknownOutcome(rulesOf(index.definition, context.machineVersion)!, failed, code);
+      return { type: 'stepFailed', step: failed.name, required: failed.required, code, reason, compensate };
     }
     return ignored(
       seen === undefined ? `${failed.name} has not started` : `${failed.name} already ${seen}: the first outcome wins`,
@@ -90,6 +115,13 @@ export function classify(index: SagaIndex, context: SagaContext, input: SagaInpu
 const ignored = (reason: string): Ignored => ({ type: 'ignored', reason });
 
 /**
+ * Only a required step's: an optional step's failure is recorded and the saga goes on without
+ * undoing anything (its success reported later is still compensated).
+ */
+const compensatesUnknownOutcome = (rules: SagaRules, step: SagaStepDefinition, code: string) =>
+  rules.compensateUnknownOutcomes && step.required && step.compensation !== null && isUnknownOutcome(code);
+
+/**
  * What a signal changes, whatever the state. `reviewReturnsTo` is where an operator's retry of a
  * compensation that fails now will lead: the graph knows it from the state it fails in.
  */
@@ -103,13 +135,13 @@ export function record(
   switch (signal.type) {
     case 'stepSucceeded':
     case 'stepSucceededLate': {
-      const compensation = index.stepByName.get(signal.step)!.compensation;
       const inTime = signal.type === 'stepSucceeded';
+      const push = inTime || !signal.compensationSent;
       return {
         ...context,
         awaitingStep: inTime ? null : context.awaitingStep,
         stepOutcomes: { ...context.stepOutcomes, [signal.step]: inTime ? 'succeeded' : 'succeededAfterGivenUp' },
-        compensationStack: compensation ? [...context.compensationStack, compensation.name] : context.compensationStack,
+        compensationStack: push ? pushCompensationOf(index, context, signal.step) : context.compensationStack,
       };
     }
     case 'stepFailed': {
@@ -117,7 +149,10 @@ export function record(
       return {
         ...context,
         awaitingStep: null,
-        stepOutcomes: { ...context.stepOutcomes, [signal.step]: 'failed' },
+        stepOutcomes: { ...context.stepOutcomes, [signal.step]: signal.compensate ? 'unknown' : 'failed' },
+        compensationStack: signal.compensate
+          ? pushCompensationOf(index, context, signal.step)
+          : context.compensationStack,
         failure: signal.required ? (context.failure ?? failure) : context.failure,
         skippedSteps: signal.required ? context.skippedSteps : [...context.skippedSteps, failure],
       };
@@ -149,6 +184,11 @@ export function record(
     case 'reviewResolved':
       return resolve(context, signal.note, signal.resolvedBy, at.toISOString());
   }
+}
+
+function pushCompensationOf(index: SagaIndex, context: SagaContext, step: ForwardStepName) {
+  const compensation = index.stepByName.get(step)!.compensation;
+  return compensation ? [...context.compensationStack, compensation.name] : context.compensationStack;
 }
 
 /**

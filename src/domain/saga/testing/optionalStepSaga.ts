@@ -6,6 +6,7 @@ const retry = { attempts: 2, backoffMs: 50 };
 export const optionalStepSaga = defineSaga({
   name: 'optionalStepTest',
   machineVersion: 1,
+  versions: { 1: { compensateUnknownOutcomes: true } },
   initialCompensation: { name: 'CancelOrder', completedOn: 'OrderCancelled', retry },
   steps: [
     {

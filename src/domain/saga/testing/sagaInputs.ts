@@ -6,24 +6,28 @@ export const sagaId = '6f1c1e44-8a53-4b55-9a53-0d1c8c7b1a01';
 export const orderId = '0b6f3f6e-2f0e-4a4e-8f5e-6e9d8a1f2b02';
 const ids = { sagaId, orderId };
 
+/** A participant's rejection, or one of the saga's side giving up with the outcome unknown. */
+type GivenUp = 'STEP_TIMEOUT' | 'RETRIES_EXHAUSTED';
+const givenUpReason = { STEP_TIMEOUT: 'no outcome by the deadline', RETRIES_EXHAUSTED: 'kept failing: 500' };
+
 export const inputs = {
   prescriptionCreated: (): SagaInput => ({ type: 'PrescriptionCreated', data: { ...ids, prescriptionId: 'rx-1' } }),
-  prescriptionFailed: (code: 'PRESCRIBER_REQUIRED' | 'STEP_TIMEOUT' = 'PRESCRIBER_REQUIRED'): SagaInput => ({
+  prescriptionFailed: (code: 'PRESCRIBER_REQUIRED' | GivenUp = 'PRESCRIBER_REQUIRED'): SagaInput => ({
     type: 'PrescriptionFailed',
-    data: { ...ids, code, reason: code === 'STEP_TIMEOUT' ? 'no outcome by the deadline' : 'controlled medication' },
+    data: { ...ids, code, reason: code === 'PRESCRIBER_REQUIRED' ? 'controlled medication' : givenUpReason[code] },
   }),
   prescriptionCancelled: (): SagaInput => ({ type: 'PrescriptionCancelled', data: { ...ids, prescriptionId: 'rx-1' } }),
   inventoryReserved: (): SagaInput => ({
     type: 'InventoryReserved',
     data: { ...ids, reservationId: 'res-1', lines: [{ sku: 'AMOX-500', quantity: 2 }] },
   }),
-  inventoryReservationFailed: (code: 'INSUFFICIENT_STOCK' | 'STEP_TIMEOUT' = 'INSUFFICIENT_STOCK'): SagaInput => ({
+  inventoryReservationFailed: (code: 'INSUFFICIENT_STOCK' | GivenUp = 'INSUFFICIENT_STOCK'): SagaInput => ({
     type: 'InventoryReservationFailed',
     data: {
       ...ids,
       code,
-      reason: code === 'STEP_TIMEOUT' ? 'no outcome by the deadline' : 'AMOX-500: 2 requested, 1 available',
-      shortLines: code === 'STEP_TIMEOUT' ? [] : [{ sku: 'AMOX-500', requested: 2, available: 1 }],
+      reason: code === 'INSUFFICIENT_STOCK' ? 'AMOX-500: 2 requested, 1 available' : givenUpReason[code],
+      shortLines: code === 'INSUFFICIENT_STOCK' ? [{ sku: 'AMOX-500', requested: 2, available: 1 }] : [],
       unknownSkus: [],
     },
   }),
@@ -35,11 +39,9 @@ export const inputs = {
     type: 'ShipmentInitiated',
     data: { ...ids, shipmentId: 'sh-1', carrier: 'DHL', trackingNumber: 'TRK1' },
   }),
-  shipmentInitiationFailed: (
-    code: 'UNSUPPORTED_DESTINATION' | 'STEP_TIMEOUT' = 'UNSUPPORTED_DESTINATION',
-  ): SagaInput => ({
+  shipmentInitiationFailed: (code: 'UNSUPPORTED_DESTINATION' | GivenUp = 'UNSUPPORTED_DESTINATION'): SagaInput => ({
     type: 'ShipmentInitiationFailed',
-    data: { ...ids, code, reason: code === 'STEP_TIMEOUT' ? 'no outcome by the deadline' : 'KP is not served' },
+    data: { ...ids, code, reason: code === 'UNSUPPORTED_DESTINATION' ? 'KP is not served' : givenUpReason[code] },
   }),
   shipmentCancelled: (): SagaInput => ({ type: 'ShipmentCancelled', data: { ...ids, shipmentId: 'sh-1' } }),
   cancellationRequested: (): SagaInput => ({

@@ -12,8 +12,13 @@ import { orderId, sagaId } from './sagaInputs';
  */
 export const now = new Date('2025-03-01T09:00:00.000Z');
 
-export function replay(definition: SagaDefinition, history: readonly SagaInput[]): Decision[] {
-  const decisions = [startSaga(definition, { sagaId, orderId, now })];
+/** `machineVersion`: a saga started by an earlier version the definition still runs. */
+export function replay(
+  definition: SagaDefinition,
+  history: readonly SagaInput[],
+  machineVersion = definition.machineVersion,
+): Decision[] {
+  const decisions = [startSaga(definition, { sagaId, orderId, now, machineVersion })];
   for (const input of history) {
     decisions.push(decide(definition, roundTrip(definition, decisions.at(-1)!.saga), input, { now }));
   }
@@ -30,11 +35,11 @@ export const keyOf = (saga: SagaSnapshot): string => JSON.stringify([saga.value,
 export type Expected = Partial<Pick<Decision, 'state' | 'currentStep' | 'compensationStack' | 'intents'>> &
   Readonly<{ eventTypes?: readonly string[] }>;
 
-export function sagaSpecification(definition: SagaDefinition) {
+export function sagaSpecification(definition: SagaDefinition, machineVersion = definition.machineVersion) {
   return {
     given: (...history: SagaInput[]) => ({
       when: (input: SagaInput) => {
-        const before = roundTrip(definition, replay(definition, history).at(-1)!.saga);
+        const before = roundTrip(definition, replay(definition, history, machineVersion).at(-1)!.saga);
         const decision = decide(definition, before, input, { now });
         return {
           decision,

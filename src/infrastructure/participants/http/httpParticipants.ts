@@ -34,6 +34,13 @@ import type { ParticipantAnswer, ParticipantHttpClient } from './participantHttp
  * - 409 `{ error: { code: "ALREADY_COMPENSATED" } }` to a forward call: the step was cancelled or
  *   released before it arrived (the cancel left a tombstone); nothing was done.
  * - 408, 429, 5xx, no answer in time, network errors: transient, retried with backoff.
+ *
+ * Compensations are sent for steps the saga gave up on without an answer (a timeout, retries
+ * spent: the service may have acted, or not, or not yet). To a compensation of a request it never
+ * acted on, or never received, a service answers 2xx with nothing undone — `prescriptionId: null`,
+ * `lines: []`, `shipmentId: null` — and remembers the saga (a tombstone): a forward call for that
+ * saga arriving afterwards must do nothing and answer 409 ALREADY_COMPENSATED. A 5xx instead is
+ * retried, and the saga ends in MANUAL_REVIEW if it persists.
  */
 
 const medicationLines = z.array(z.object({ sku: z.string(), quantity: z.number().int().positive() }));
