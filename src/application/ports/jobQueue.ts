@@ -63,12 +63,40 @@ export class NonRetryableJobError extends Error {
   }
 }
 
+/**
+ * Thrown by a job handler for a try that must not count: it did not reach the participant (its
+ * circuit breaker is open), or what it did could not be recorded because our own storage is away.
+ * The queue runs the job again after `delayMs` without spending an attempt: the next run sees the
+ * same `attempt`, and however often a job is deferred it never becomes a dead letter for it. Not an
+ * interruption either (those are counted apart, for a job that keeps killing its process).
+ *
+ * Thrown by `onFailed` (the give-up could not be recorded), it defers the job's last try, which
+ * then runs again, and `onFailed` after it if it fails again: a failure report is never dropped.
+ */
+export class RetryLaterError extends Error {
+  constructor(
+    /** Why, as a metric label: e.g. `circuit_open`, `storage_unavailable`. */
+    readonly reason: string,
+    readonly delayMs: number,
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'RetryLaterError';
+  }
+}
+
 export type JobHandlers = Readonly<{
-  /** Runs the job. Throwing retries it with backoff, unless the error is a NonRetryableJobError. */
+  /**
+   * Runs the job. Throwing retries it with backoff, unless the error is a NonRetryableJobError
+   * (no retry) or a RetryLaterError (run again later, the attempt not spent). `attempt` counts the
+   * tries that counted, this one included: deferred tries are not in it.
+   */
   handle(job: FulfillmentJob, context: Readonly<{ attempt: number }>): Promise<void>;
   /**
    * Called once when a job has failed for good (retries exhausted, or a non-retryable error the
    * handler did not turn into an outcome itself). The job then stays visible as a dead letter.
+   * A RetryLaterError thrown here defers the last try instead (see RetryLaterError).
    */
   onFailed(job: FulfillmentJob, error: Error): Promise<void>;
 }>;

@@ -1,5 +1,12 @@
 import { streamName, type SagaCompensationFailed } from '../../domain/events';
-import { jobIdOf, type CompensationJob, type FulfillmentJob, type JobHandlers, type StepJob } from '../ports/jobQueue';
+import {
+  jobIdOf,
+  RetryLaterError,
+  type CompensationJob,
+  type FulfillmentJob,
+  type JobHandlers,
+  type StepJob,
+} from '../ports/jobQueue';
 import { runCompensationJob } from './compensationJob';
 import { fulfillmentSteps } from './fulfillmentSteps';
 import { noJobMetrics, type JobWorkerDependencies } from './jobDependencies';
@@ -17,17 +24,20 @@ export function createJobHandlers(dependencies: JobWorkerDependencies): JobHandl
   const metrics = dependencies.metrics ?? noJobMetrics;
   const loggerFor = (job: FulfillmentJob) =>
     dependencies.logger.child({ correlationId: job.sagaId, sagaId: job.sagaId, jobId: jobIdOf(job) });
+  /** A try that did not count (see JobWorkerDependencies.retryLater), or undefined. */
+  const deferral = (job: FulfillmentJob, error: unknown) =>
+    error instanceof RetryLaterError ? error : dependencies.retryLater?.(job, asError(error));
 
   const handle: JobHandlers['handle'] = async (queued, { attempt }) => {
-    if (attempt > 1) metrics.jobRetried(queued.kind, queued.name);
-    const job = await upgradeLegacyJob(dependencies.eventStore, dependencies.definition, queued);
-    if (!job) {
-      loggerFor(queued).info({ kind: queued.kind }, 'a job of a kind this version no longer sends was dropped');
-      return;
-    }
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
+    let job: FulfillmentJob | undefined = queued;
     try {
+      job = await upgradeLegacyJob(dependencies.eventStore, dependencies.definition, queued);
+      if (!job) {
+        loggerFor(queued).info({ kind: queued.kind }, 'a job of a kind this version no longer sends was dropped');
+        return;
+      }
       if (job.kind === 'step') {
         const result = await runStepJob(dependencies, job);
         metrics.stepDuration(job.name, result, seconds());
@@ -38,31 +48,64 @@ export function createJobHandlers(dependencies: JobWorkerDependencies): JobHandl
         loggerFor(job).debug({ compensation: job.name, round: job.round, attempt }, `compensation ${job.name} done`);
       }
     } catch (error) {
-      if (job.kind === 'step') metrics.stepDuration(job.name, 'error', seconds());
-      else metrics.compensationDuration(job.name, 'error', seconds());
-      loggerFor(job).warn(
-        { err: error, kind: job.kind, name: job.name, attempt },
-        `${job.kind} ${job.name} failed on try ${attempt}`,
+      const ran = job ?? queued;
+      const later = deferral(ran, error);
+      const outcome = later ? 'deferred' : 'error';
+      if (ran.kind === 'step') metrics.stepDuration(ran.name, outcome, seconds());
+      else metrics.compensationDuration(ran.name, outcome, seconds());
+      if (later) {
+        loggerFor(ran).debug(
+          { err: error, kind: ran.kind, name: ran.name, attempt, reason: later.reason, delayMs: later.delayMs },
+          `${ran.kind} ${ran.name} deferred, try ${attempt} not spent: ${later.message}`,
+        );
+        throw later;
+      }
+      metrics.jobRetried(ran.kind, ran.name);
+      loggerFor(ran).warn(
+        { err: error, kind: ran.kind, name: ran.name, attempt },
+        `${ran.kind} ${ran.name} failed on try ${attempt}`,
       );
       throw error;
     }
   };
 
-  /** A job that failed for good becomes an outcome the saga can act on; the job stays a dead letter. */
+  /**
+   * A job that failed for good becomes an outcome the saga can act on; the job stays a dead letter.
+   * If the outcome cannot be recorded because our storage is away, the give-up is deferred (the
+   * queue runs the last try again later) rather than left as a dead letter the saga never heard of.
+   */
   const onFailed: JobHandlers['onFailed'] = async (queued, error) => {
-    metrics.jobFailed(queued.kind, queued.name);
-    loggerFor(queued).error(
-      { err: error, kind: queued.kind, name: queued.name },
-      `${queued.kind} ${queued.name} failed for good: ${error.message}`,
+    try {
+      const job = await upgradeLegacyJob(dependencies.eventStore, dependencies.definition, queued);
+      if (job?.kind === 'step') await recordStepGivenUp(dependencies, job, error);
+      else if (job) await recordCompensationFailed(dependencies, job, error);
+    } catch (recording) {
+      const later = deferral(queued, recording);
+      if (later) {
+        loggerFor(queued).debug(
+          { err: recording, kind: queued.kind, name: queued.name, reason: later.reason },
+          `${queued.kind} ${queued.name} failed for good, but that could not be recorded: its last try is deferred`,
+        );
+        throw later;
+      }
+      reportGivenUp(queued, error);
+      throw recording;
+    }
+    reportGivenUp(queued, error);
+  };
+
+  const reportGivenUp = (job: FulfillmentJob, error: Error) => {
+    metrics.jobFailed(job.kind, job.name);
+    loggerFor(job).error(
+      { err: error, kind: job.kind, name: job.name },
+      `${job.kind} ${job.name} failed for good: ${error.message}`,
     );
-    const job = await upgradeLegacyJob(dependencies.eventStore, dependencies.definition, queued);
-    if (!job) return;
-    if (job.kind === 'step') await recordStepGivenUp(dependencies, job, error);
-    else await recordCompensationFailed(dependencies, job, error);
   };
 
   return { handle, onFailed };
 }
+
+const asError = (thrown: unknown): Error => (thrown instanceof Error ? thrown : new Error(String(thrown)));
 
 async function recordStepGivenUp({ eventStore, clock }: JobWorkerDependencies, job: StepJob, error: Error) {
   const step = fulfillmentSteps[job.name];

@@ -7,6 +7,7 @@ import { startSagaReactor, type RunningSagaReactor } from '../../application/sag
 import type { BatchConsumer } from '../../application/subscriptions';
 import type { FulfillmentMetrics } from '../observability/metrics';
 import type { Service } from './buildService';
+import { createJobDeferral } from './jobDeferral';
 
 /**
  * The saga's two roles on a built service: `reactor` (follows the event log, decides, enqueues)
@@ -52,6 +53,12 @@ export async function startWorkerRole(service: Service, options: WorkerRoleOptio
     clock: service.clock,
     logger: service.logger,
     metrics: jobMetrics(service.metrics),
+    // What a failed try was: a participant's failure (it counts), or an open circuit or our storage
+    // away (it waits, uncounted). jobDeferral.ts.
+    retryLater: createJobDeferral({
+      logger: service.logger,
+      countDeferral: (kind, name, reason) => service.metrics.jobDeferrals.inc({ kind, name, reason }),
+    }),
   });
   const concurrency = options.concurrency ?? service.config.workerConcurrency;
   const worker = await service.jobQueue.startWorker(options.handlers?.(handlers) ?? handlers, { concurrency });

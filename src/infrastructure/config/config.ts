@@ -103,6 +103,8 @@ const environmentSchema = z
     INVENTORY_URL: optionalUrl(/^https?:\/\//, 'http://inventory.internal:8080'),
     SHIPPING_URL: optionalUrl(/^https?:\/\//, 'http://shipping.internal:8080'),
     PARTICIPANT_TIMEOUT_MS: integer(10, 600_000, 5_000),
+    PARTICIPANT_BREAKER_FAILURES: integer(1, 1_000, 5),
+    PARTICIPANT_BREAKER_HALF_OPEN_MS: integer(100, 3_600_000, 10_000),
     RATE_LIMIT_PER_MINUTE: integer(1, 10_000_000, 6_000),
     AUTH_FAILURES_PER_MINUTE: integer(1, 100_000, 30),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -132,7 +134,17 @@ export type Config = Readonly<{
   workerConcurrency: number;
   /** How long a claimed job stays claimed unrenewed: a dead worker's job runs again soon after. */
   jobLeaseMs: number;
-  participants: Readonly<{ prescriptionsUrl?: string; inventoryUrl?: string; shippingUrl?: string; timeoutMs: number }>;
+  participants: Readonly<{
+    prescriptionsUrl?: string;
+    inventoryUrl?: string;
+    shippingUrl?: string;
+    /** One attempt of an HTTP call. */
+    timeoutMs: number;
+    /** Consecutive failed attempts that open an external participant's circuit breaker. */
+    breakerFailures: number;
+    /** How long an open circuit turns calls away before it lets one trial call through. */
+    breakerHalfOpenAfterMs: number;
+  }>;
   rateLimitPerMinute: number;
   /** Failed authentications one client address may make in a minute before all its requests get 429. */
   authFailuresPerMinute: number;
@@ -180,6 +192,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       inventoryUrl: e.INVENTORY_URL,
       shippingUrl: e.SHIPPING_URL,
       timeoutMs: e.PARTICIPANT_TIMEOUT_MS,
+      breakerFailures: e.PARTICIPANT_BREAKER_FAILURES,
+      breakerHalfOpenAfterMs: e.PARTICIPANT_BREAKER_HALF_OPEN_MS,
     },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,

@@ -35,3 +35,23 @@ describe('loadConfig: AUTH_FAILURES_PER_MINUTE', () => {
     );
   });
 });
+
+describe('loadConfig: the external participants’ circuit breaker', () => {
+  it('opens after 5 failures in a row and half-opens after 10 s by default', () => {
+    expect(loadConfig({}).participants).toMatchObject({ breakerFailures: 5, breakerHalfOpenAfterMs: 10_000 });
+  });
+
+  it('takes PARTICIPANT_BREAKER_FAILURES and PARTICIPANT_BREAKER_HALF_OPEN_MS', () => {
+    const config = loadConfig({ PARTICIPANT_BREAKER_FAILURES: '3', PARTICIPANT_BREAKER_HALF_OPEN_MS: '2500' });
+    expect(config.participants).toMatchObject({ breakerFailures: 3, breakerHalfOpenAfterMs: 2_500 });
+  });
+
+  it.each([
+    ['PARTICIPANT_BREAKER_FAILURES', '0', 'from 1 to 1000'],
+    ['PARTICIPANT_BREAKER_HALF_OPEN_MS', '99', 'from 100 to 3600000'],
+  ])('refuses %s=%s, naming the variable', (variable, value, range) => {
+    expect(() => loadConfig({ [variable]: value })).toThrow(
+      `Invalid configuration: ${variable} must be a whole number ${range} (got "${value}")`,
+    );
+  });
+});

@@ -86,8 +86,14 @@ export function createMetrics(options: Readonly<{ defaultMetrics?: boolean }> = 
     }),
     jobRetries: new Counter({
       name: 'fulfillment_job_retries_total',
-      help: 'Job attempts that failed and will be retried',
+      help: 'Tries of jobs that failed and counted against their attempts (deferred tries are not among them)',
       labelNames: ['kind', 'name'] as const,
+      registers,
+    }),
+    jobDeferrals: new Counter({
+      name: 'fulfillment_job_deferrals_total',
+      help: "Tries of jobs deferred without spending an attempt, by reason: circuit_open (the participant's circuit breaker turned the call away), storage_unavailable (our storage was away)",
+      labelNames: ['kind', 'name', 'reason'] as const,
       registers,
     }),
     deadLetters: new Counter({

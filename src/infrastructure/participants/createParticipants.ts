@@ -36,9 +36,16 @@ export function createParticipants({
   config: Pick<Config, 'participants' | 'shippingCountries'>;
   clock?: Clock;
 }): Participants {
-  const { prescriptionsUrl, inventoryUrl, shippingUrl, timeoutMs } = config.participants;
+  const { prescriptionsUrl, inventoryUrl, shippingUrl, timeoutMs, breakerFailures, breakerHalfOpenAfterMs } =
+    config.participants;
   const http = (participant: string, baseUrl: string) =>
-    createParticipantHttpClient({ participant, baseUrl, timeoutMs });
+    createParticipantHttpClient({
+      participant,
+      baseUrl,
+      timeoutMs,
+      breakerThreshold: breakerFailures,
+      halfOpenAfterMs: breakerHalfOpenAfterMs,
+    });
   const catalog = createBuiltinCatalog({ db, clock });
   return {
     catalog,

@@ -1,7 +1,8 @@
-import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions, type RedisOptions } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions, type RedisOptions } from 'bullmq';
 import {
   jobIdOf,
   NonRetryableJobError,
+  RetryLaterError,
   type DeadLetter,
   type EnqueueOptions,
   type FulfillmentJob,
@@ -12,7 +13,7 @@ import {
   type RetryPolicy,
 } from '../../application/ports/jobQueue';
 import { silentLogger, type Logger } from '../../application/ports/logger';
-import { asError, reportFinalFailure } from './finalFailure';
+import { asError, deferralDelayMs, reportFinalFailure } from './finalFailure';
 import { bullmqLeaseSettings, defaultJobLeaseMs } from './jobLease';
 import { backoffJitter } from './retryBackoff';
 
@@ -34,6 +35,13 @@ import { backoffJitter } from './retryBackoff';
  * the job to another worker as stalled and the last try (and `onFailed`) runs again: at least once,
  * like every job. BullMQ's `failed` event, by contrast, fires after the move, in memory only: a
  * crash between the two would lose the report for good.
+ *
+ * A try deferred by a RetryLaterError (bullmq's manual delay: `job.moveToDelayed` with the worker's
+ * token, then a DelayedError) goes back to the delayed set without spending an attempt: BullMQ's
+ * `moveToDelayed` skips the `attemptsMade` increment, so the next run sees the same attempt. It does
+ * count in `attemptsStarted`, which is why interruptions are read from `stalledCounter` (the stall
+ * checker's own count of the times the job was taken back from a dead worker), not from the gap
+ * between the tries started and the tries made.
  */
 export type BullmqJobQueueOptions = Readonly<{
   redisUrl: string;
@@ -97,7 +105,7 @@ export class BullmqJobQueue implements JobQueue {
   async startWorker(handlers: JobHandlers, options: Readonly<{ concurrency: number }>): Promise<QueueWorker> {
     // A worker blocks on Redis while waiting for jobs: BullMQ requires maxRetriesPerRequest null.
     const connection: RedisOptions = { url: this.options.redisUrl, maxRetriesPerRequest: null };
-    const worker = new Worker<FulfillmentJob>(this.queueName, (job) => runJob(job, handlers), {
+    const worker = new Worker<FulfillmentJob>(this.queueName, (job, token) => runJob(job, token, handlers), {
       connection,
       prefix: this.options.prefix,
       concurrency: options.concurrency,
@@ -156,12 +164,12 @@ function jobOptionsOf(job: FulfillmentJob, options: EnqueueOptions | undefined):
  * The processor. A throw retries the job with backoff, unless this is its last try or the error is
  * a NonRetryableJobError: then `onFailed` is awaited first and an UnrecoverableError stops BullMQ
  * from trying again (the try count alone would too, but this way it does not hinge on BullMQ's
- * counting matching ours).
+ * counting matching ours). A RetryLaterError, from the handler or from `onFailed`, defers the try.
  */
-async function runJob(bullJob: Job<FulfillmentJob>, handlers: JobHandlers): Promise<void> {
+async function runJob(bullJob: Job<FulfillmentJob>, token: string | undefined, handlers: JobHandlers): Promise<void> {
   const job = bullJob.data;
   const attempt = bullJob.attemptsMade + 1;
-  const interruptions = bullJob.attemptsStarted - attempt;
+  const interruptions = bullJob.stalledCounter;
   let error: Error;
   if (interruptions >= maxInterruptions) {
     error = new NonRetryableJobError(
@@ -175,8 +183,21 @@ async function runJob(bullJob: Job<FulfillmentJob>, handlers: JobHandlers): Prom
       error = asError(thrown);
     }
   }
+  if (error instanceof RetryLaterError) return defer(bullJob, token, error);
   const lastTry = error instanceof NonRetryableJobError || attempt >= (bullJob.opts.attempts ?? 1);
   if (!lastTry) throw error;
-  const recorded = await reportFinalFailure(handlers, job, error);
+  let recorded: Error;
+  try {
+    recorded = await reportFinalFailure(handlers, job, error);
+  } catch (thrown) {
+    if (thrown instanceof RetryLaterError) return defer(bullJob, token, thrown);
+    throw thrown;
+  }
   throw new UnrecoverableError(recorded.message);
+}
+
+/** Moves the running job to the delayed set, its attempt not spent, and tells the worker so. */
+async function defer(bullJob: Job<FulfillmentJob>, token: string | undefined, later: RetryLaterError): Promise<never> {
+  await bullJob.moveToDelayed(Date.now() + deferralDelayMs(later), token);
+  throw new DelayedError(later.message);
 }

@@ -2,6 +2,7 @@ import { sampleStepJob } from '../../testing/sampleJobs';
 import {
   jobIdOf,
   NonRetryableJobError,
+  RetryLaterError,
   type FulfillmentJob,
   type JobHandlers,
   type JobQueue,
@@ -232,6 +233,92 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       expect(deadLetters).toHaveLength(1);
       expect(deadLetters[0]!.error).toContain('participant answered 500');
       expect(deadLetters[0]!.error).toContain('event store unavailable');
+    });
+
+    describe('a try deferred by RetryLaterError (an open circuit, our storage away)', () => {
+      const later = (delayMs: number) => new RetryLaterError('test', delayMs, `deferred ${delayMs} ms`);
+
+      it('runs the job again after the delay, more times than its attempts allow, its attempt not spent, and never dead-letters it', async () => {
+        // Five deferrals of a job allowed two tries: more than its attempts, and more than the two
+        // interruptions after which a job is dead-lettered, so a deferral counts as neither.
+        const recorder = recordingHandlers(async () => {
+          const run = recorder.runs.length;
+          if (run === 1) throw later(300);
+          if (run <= 5) throw later(15);
+        });
+        const job = stepJob('deferred');
+        await queue.enqueue(job, { retry: { attempts: 2, backoffMs: 10 } });
+        await startWorker(recorder.handlers);
+
+        await eventually(() => recorder.runs.length === 1, 'the first try ran');
+        await sleep(100);
+        expect(await queue.depth()).toEqual({ waiting: 0, active: 0, delayed: 1, failed: 0 });
+        await eventually(() => recorder.runs.length === 6, 'the sixth run went through');
+        await probeUntil(
+          () => queue.depth(),
+          (depth) => depth.waiting + depth.active + depth.delayed === 0,
+          'the job completed',
+        );
+        const runs = recorder.runsOf(job);
+        expect(runs.map((run) => run.attempt)).toEqual([1, 1, 1, 1, 1, 1]);
+        expect(runs[1]!.at - runs[0]!.at).toBeGreaterThanOrEqual(290);
+        expect(recorder.failures).toEqual([]);
+        expect(await queue.deadLetters()).toEqual([]);
+      });
+
+      it('counts only the tries that counted in the attempt its handler sees', async () => {
+        // try 1 fails, try 2 is deferred twice and then fails, try 3 (the last allowed) succeeds.
+        const script = ['fail', 'defer', 'defer', 'fail', 'succeed'] as const;
+        const recorder = recordingHandlers(async () => {
+          const step = script[recorder.runs.length - 1];
+          if (step === 'fail') throw new Error('participant answered 503');
+          if (step === 'defer') throw later(10);
+        });
+        const job = stepJob('deferred-counted');
+        await queue.enqueue(job, { retry: { attempts: 3, backoffMs: 10 } });
+        await startWorker(recorder.handlers);
+
+        await eventually(() => recorder.runs.length === script.length, 'every run went through');
+        await sleep(200);
+        expect(recorder.runsOf(job).map((run) => run.attempt)).toEqual([1, 2, 2, 2, 3]);
+        expect(recorder.failures).toEqual([]);
+        expect(await queue.deadLetters()).toEqual([]);
+      });
+
+      it('defers the last try when onFailed throws it, and dead-letters the job only once the give-up is recorded', async () => {
+        const job = stepJob('give-up-deferred');
+        const reports: number[] = [];
+        let deadLettersMeanwhile = -1;
+        let runs = 0;
+        const attemptsSeen: number[] = [];
+        await queue.enqueue(job, { retry: { attempts: 2, backoffMs: 10 } });
+        await startWorker({
+          handle: async (_job, { attempt }) => {
+            runs += 1;
+            attemptsSeen.push(attempt);
+            throw new Error('participant answered 500');
+          },
+          onFailed: async (_job, error) => {
+            reports.push(Date.now());
+            if (reports.length === 2) deadLettersMeanwhile = (await queue.deadLetters()).length;
+            if (reports.length <= 2) throw later(20);
+            expect(error.message).toBe('participant answered 500');
+          },
+        });
+        const deadLetters = await probeUntil(
+          () => queue.deadLetters(),
+          (letters) => letters.length > 0,
+          'the job was dead-lettered',
+        );
+        await sleep(200);
+        expect(reports).toHaveLength(3);
+        expect(deadLettersMeanwhile).toBe(0);
+        // The last try runs again with each deferred report: the same attempt every time.
+        expect({ runs, attemptsSeen }).toEqual({ runs: 4, attemptsSeen: [1, 2, 2, 2] });
+        expect(deadLetters).toEqual([
+          expect.objectContaining({ jobId: jobIdOf(job), error: 'participant answered 500', attempts: 2 }),
+        ]);
+      });
     });
 
     it('does not run a delayed job before its delay, and runs it after', async () => {

@@ -56,6 +56,11 @@ export function prepareJobStatements(db: Database) {
       `UPDATE queue_jobs SET status = 'queued', available_at = ?, last_error = ?, lease_owner = NULL
        WHERE job_id = ? AND status = 'active' AND lease_owner = ?`,
     ),
+    /** A deferred try (RetryLaterError) hands its claim back uncounted. */
+    defer: db.prepare<[number, string, string, string]>(
+      `UPDATE queue_jobs SET status = 'queued', available_at = ?, attempt = attempt - 1, last_error = ?, lease_owner = NULL
+       WHERE job_id = ? AND status = 'active' AND lease_owner = ?`,
+    ),
     deadLetter: db.prepare<[number, string, string, string]>(
       `UPDATE queue_jobs SET status = 'failed', finished_at = ?, last_error = ?, lease_owner = NULL
        WHERE job_id = ? AND status = 'active' AND lease_owner = ?`,

@@ -3,12 +3,13 @@ import type { Database } from 'better-sqlite3';
 import type { Clock } from '../../application/ports/clock';
 import {
   NonRetryableJobError,
+  RetryLaterError,
   type FulfillmentJob,
   type JobHandlers,
   type QueueWorker,
 } from '../../application/ports/jobQueue';
 import type { Logger } from '../../application/ports/logger';
-import { asError, reportFinalFailure } from './finalFailure';
+import { asError, deferralDelayMs, reportFinalFailure } from './finalFailure';
 import { retryDelayMs } from './retryBackoff';
 import type { ClaimedJobRow, SqliteJobStatements } from './sqliteJobStatements';
 
@@ -24,6 +25,10 @@ import type { ClaimedJobRow, SqliteJobStatements } from './sqliteJobStatements';
  * first (delivery is at least once; jobLease.ts has the timings). Outcomes are written after the
  * handler returns, and `onFailed` is awaited before the dead letter is written, so a crash at any
  * point repeats work rather than losing the failure report.
+ *
+ * A try deferred by a RetryLaterError (from the handler, or from `onFailed` on the last try) goes
+ * back to `queued` after its delay with its claim handed back uncounted: `attempt` counts claims, so
+ * the deferral takes the one it made back off, and the next run sees the same attempt.
  */
 export type SqliteWorkerSettings = Readonly<{
   concurrency: number;
@@ -36,6 +41,7 @@ export type SqliteWorkerSettings = Readonly<{
 type Outcome =
   | Readonly<{ kind: 'done'; jobId: string }>
   | Readonly<{ kind: 'retry'; jobId: string; error: string; runAt: number }>
+  | Readonly<{ kind: 'deferred'; jobId: string; error: string; runAt: number }>
   | Readonly<{ kind: 'failed'; jobId: string; error: string }>;
 
 const oldDoneBatch = 1_000;
@@ -172,6 +178,9 @@ export class SqliteQueueWorker implements QueueWorker {
         case 'retry':
           this.statements.retryLater.run(outcome.runAt, outcome.error, outcome.jobId, this.owner);
           break;
+        case 'deferred':
+          this.statements.defer.run(outcome.runAt, outcome.error, outcome.jobId, this.owner);
+          break;
         case 'failed':
           this.statements.deadLetter.run(now, outcome.error, outcome.jobId, this.owner);
           break;
@@ -201,13 +210,31 @@ export class SqliteQueueWorker implements QueueWorker {
     const error = await this.attempt(job, row);
     if (!error) {
       this.outcomes.push({ kind: 'done', jobId: row.job_id });
+    } else if (error instanceof RetryLaterError) {
+      this.defer(row, error);
     } else if (error instanceof NonRetryableJobError || row.attempt >= row.max_attempts) {
-      const recorded = await reportFinalFailure(this.handlers, job, error);
+      let recorded: Error;
+      try {
+        recorded = await reportFinalFailure(this.handlers, job, error);
+      } catch (thrown) {
+        if (!(thrown instanceof RetryLaterError)) throw thrown;
+        this.defer(row, thrown);
+        return;
+      }
       this.outcomes.push({ kind: 'failed', jobId: row.job_id, error: recorded.message });
     } else {
       const runAt = this.now() + retryDelayMs({ attempts: row.max_attempts, backoffMs: row.backoff_ms }, row.attempt);
       this.outcomes.push({ kind: 'retry', jobId: row.job_id, error: error.message, runAt });
     }
+  }
+
+  private defer(row: ClaimedJobRow, later: RetryLaterError): void {
+    this.outcomes.push({
+      kind: 'deferred',
+      jobId: row.job_id,
+      error: later.message,
+      runAt: this.now() + deferralDelayMs(later),
+    });
   }
 
   /** Runs the handler and returns what it threw, if anything. */

@@ -2,7 +2,12 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { aStepRequest, compensationOf } from '../testing/stepRequests';
 import { createHttpInventory, createHttpPrescriptions, createHttpShipping } from './httpParticipants';
-import { createParticipantHttpClient, type ParticipantHttpOptions } from './participantHttpClient';
+import {
+  createParticipantHttpClient,
+  ParticipantCircuitOpenError,
+  type ParticipantHttpOptions,
+} from './participantHttpClient';
+import { ParticipantUnavailableError } from '../../../application/ports/participants';
 
 /** A stand-in participant service on 127.0.0.1 that answers as each test scripts it. */
 type Received = Readonly<{ method: string; url: string; headers: IncomingHttpHeaders; body: unknown }>;
@@ -235,6 +240,51 @@ describe('HTTP participants: circuit breaker', () => {
     expect(await shipping.initiateShipment(aStepRequest())).toMatchObject({ outcome: 'succeeded' });
     expect(await shipping.initiateShipment(aStepRequest())).toMatchObject({ outcome: 'succeeded' });
     expect(received).toHaveLength(5);
+  });
+
+  it('tells a call the open circuit turned away (not sent) from one that reached the participant, and says when it may half-open', async () => {
+    const shipping = createHttpShipping(clientFor({ retries: 0, breakerThreshold: 2, halfOpenAfterMs: 2_000 }));
+    script = () => ({ status: 500 });
+    for (let i = 0; i < 2; i++) {
+      const reached = await shipping.initiateShipment(aStepRequest()).catch((error: unknown) => error);
+      expect(reached).toBeInstanceOf(ParticipantUnavailableError);
+      expect(reached).not.toBeInstanceOf(ParticipantCircuitOpenError);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const turnedAway = await shipping.initiateShipment(aStepRequest()).catch((error: unknown) => error);
+    expect(turnedAway).toBeInstanceOf(ParticipantCircuitOpenError);
+    expect(turnedAway).toMatchObject({
+      code: 'PARTICIPANT_UNAVAILABLE',
+      participant: 'test',
+      step: 'InitiateShipment',
+    });
+    const { retryAfterMs } = turnedAway as ParticipantCircuitOpenError;
+    expect(retryAfterMs).toBeGreaterThan(1_000);
+    expect(retryAfterMs).toBeLessThanOrEqual(1_500);
+    expect(received).toHaveLength(2);
+  });
+
+  it('fails as the participant did when the circuit opens between the retries of one call: that call reached it', async () => {
+    const shipping = createHttpShipping(clientFor({ retries: 2, breakerThreshold: 1, halfOpenAfterMs: 5_000 }));
+    script = () => ({ status: 503 });
+    const error = await shipping.initiateShipment(aStepRequest()).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ParticipantUnavailableError);
+    expect(error).not.toBeInstanceOf(ParticipantCircuitOpenError);
+    expect((error as Error).message).toContain('answered 503');
+    expect(received).toHaveLength(1);
+    // The next call is turned away before it is sent.
+    await expect(shipping.initiateShipment(aStepRequest())).rejects.toBeInstanceOf(ParticipantCircuitOpenError);
+    expect(received).toHaveLength(1);
+  });
+
+  it('fails as a timeout when an attempt that hung opened the circuit before the retry', async () => {
+    const shipping = createHttpShipping(clientFor({ retries: 2, breakerThreshold: 1, halfOpenAfterMs: 5_000 }));
+    script = () => 'hang';
+    const error = await shipping.initiateShipment(aStepRequest()).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ParticipantUnavailableError);
+    expect(error).not.toBeInstanceOf(ParticipantCircuitOpenError);
+    expect((error as Error).message).toContain('gave no answer within 200 ms');
+    expect(received).toHaveLength(1);
   });
 
   it('does not count business rejections as failures', async () => {

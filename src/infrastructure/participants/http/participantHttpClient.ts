@@ -1,5 +1,6 @@
 import {
   BrokenCircuitError,
+  CircuitState,
   ConsecutiveBreaker,
   ExponentialBackoff,
   TaskCancelledError,
@@ -20,6 +21,12 @@ import { ParticipantProtocolError, ParticipantUnavailableError } from '../../../
  * business rejection (422) or ALREADY_COMPENSATED (409) is an answer, never retried, and counts
  * as a success for the breaker. Anything else outside the contract is a ParticipantProtocolError,
  * not retried here. Every call carries `Idempotency-Key: <sagaId>-<step>`, the same on each retry.
+ *
+ * A call the open circuit turned away before it reached the participant fails with a
+ * ParticipantCircuitOpenError, which says when the circuit may half-open: the worker then defers
+ * the job until about then without spending one of its tries (jobDeferral.ts). A call of which one
+ * attempt reached the participant fails as that attempt did, even if the circuit opened before the
+ * next one: it counts.
  */
 export type ParticipantHttpOptions = Readonly<{
   /** Names the participant in errors, e.g. `prescriptions`. */
@@ -31,11 +38,31 @@ export type ParticipantHttpOptions = Readonly<{
   retries?: number;
   /** First backoff; each retry doubles it, with jitter. */
   backoffMs?: number;
-  /** Consecutive failed attempts that open the circuit. */
+  /** Consecutive failed attempts that open the circuit (PARTICIPANT_BREAKER_FAILURES). */
   breakerThreshold?: number;
-  /** How long the circuit stays open before one trial call. */
+  /** How long the circuit stays open before one trial call (PARTICIPANT_BREAKER_HALF_OPEN_MS). */
   halfOpenAfterMs?: number;
 }>;
+
+/**
+ * The participant's circuit is open: the call was not sent. `retryAfterMs` is how long until the
+ * circuit may let a trial call through (0 when a trial is already running: its answer decides).
+ * A ParticipantUnavailableError like any other to the saga; the worker role tells it apart.
+ */
+export class ParticipantCircuitOpenError extends ParticipantUnavailableError {
+  constructor(
+    participant: string,
+    step: string,
+    readonly retryAfterMs: number,
+    breakerThreshold: number,
+  ) {
+    super(
+      participant,
+      step,
+      `the circuit is open after ${breakerThreshold} failures in a row, the call was not sent; a trial call may go through in ${Math.ceil(retryAfterMs / 1000)} s`,
+    );
+  }
+}
 
 export type ParticipantAnswer =
   | Readonly<{ kind: 'ok'; body: unknown }>
@@ -54,14 +81,27 @@ export function createParticipantHttpClient(options: ParticipantHttpOptions): Pa
   const { participant, timeoutMs, retries, backoffMs, breakerThreshold, halfOpenAfterMs } = { ...defaults, ...options };
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const transient = handleType(ParticipantUnavailableError).orType(TaskCancelledError);
+  const breaker = circuitBreaker(transient, {
+    halfOpenAfter: halfOpenAfterMs,
+    breaker: new ConsecutiveBreaker(breakerThreshold),
+  });
+  let openedAt = 0;
+  breaker.onBreak(() => (openedAt = Date.now()));
   const policy = wrap(
     retry(transient, {
       maxAttempts: retries,
       backoff: new ExponentialBackoff({ initialDelay: backoffMs, maxDelay: backoffMs * 32 }),
     }),
-    circuitBreaker(transient, { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(breakerThreshold) }),
+    breaker,
     timeout(timeoutMs, TimeoutStrategy.Aggressive),
   );
+  const circuitOpen = (step: string) =>
+    new ParticipantCircuitOpenError(
+      participant,
+      step,
+      breaker.state === CircuitState.Open ? Math.max(0, openedAt + halfOpenAfterMs - Date.now()) : 0,
+      breakerThreshold,
+    );
 
   const send = async (
     { path, step, sagaId, body }: ParticipantCall,
@@ -98,15 +138,25 @@ export function createParticipantHttpClient(options: ParticipantHttpOptions): Pa
 
   return {
     async post(call) {
+      let sent = false;
+      let lastFailure: unknown;
       try {
-        return await policy.execute(({ signal }) => send(call, signal));
-      } catch (error) {
+        return await policy.execute(async ({ signal }) => {
+          sent = true; // the circuit let this attempt through
+          try {
+            return await send(call, signal);
+          } catch (error) {
+            lastFailure = error;
+            throw error;
+          }
+        });
+      } catch (thrown) {
+        let error = thrown;
         if (error instanceof BrokenCircuitError) {
-          throw new ParticipantUnavailableError(
-            participant,
-            call.step,
-            `the circuit is open after ${breakerThreshold} failures in a row`,
-          );
+          // Turned away before any attempt was sent: not the participant's failure. Turned away on
+          // a retry after an attempt that was sent and failed: that failure is the answer.
+          if (!sent) throw circuitOpen(call.step);
+          error = lastFailure ?? new TaskCancelledError(); // an aggressive timeout rejects before `send` does
         }
         if (error instanceof TaskCancelledError) {
           throw new ParticipantUnavailableError(
