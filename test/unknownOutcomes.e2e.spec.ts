@@ -133,9 +133,13 @@ describe.each<Backend>(['sqlite', 'mysql'])('unknown outcomes on %s', (backend) 
         expect(compensationsRan(await saga.events())).toEqual(['CancelPrescription', 'CancelOrder']);
         // ...only its success, when it comes after all, is: the saga was never stopped.
         hold.release();
+        // Released, and the saga has reacted to it: the release is off its stack.
         const events = await waitFor('the late reservation to be released', async () => {
           const all = await saga.events();
-          return compensationsRan(all).includes('ReleaseInventory') ? all : undefined;
+          const last = all.findLast((event) => event.type === 'SagaStateChanged');
+          const settled =
+            (last?.data as { compensationStack?: unknown[] } | undefined)?.compensationStack?.length === 0;
+          return compensationsRan(all).includes('ReleaseInventory') && settled ? all : undefined;
         });
         expect(compensationsRan(events)).toEqual(['CancelPrescription', 'CancelOrder', 'ReleaseInventory']);
         expect(await storage.service.stoppedSagas.count()).toBe(0);
