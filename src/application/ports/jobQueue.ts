@@ -83,6 +83,9 @@ export type DeadLetter = Readonly<{
 
 export type QueueDepth = Readonly<{ waiting: number; active: number; delayed: number; failed: number }>;
 
+/** Where a job the queue holds stands: still to run or running (waiting, delayed, active), or a dead letter. */
+export type HeldJobState = 'live' | 'deadLettered';
+
 export interface JobQueue {
   /**
    * Idempotent by job id while the job is pending: an id that is waiting, delayed, running or
@@ -94,6 +97,13 @@ export interface JobQueue {
   /** Starts processing jobs; resolves once the worker is running. */
   startWorker(handlers: JobHandlers, options: Readonly<{ concurrency: number }>): Promise<QueueWorker>;
   depth(): Promise<QueueDepth>;
+  /**
+   * Which of these job ids the queue holds, and how: waiting, delayed or running (`live`), or
+   * dead-lettered. An id absent from the answer is not held: never added, completed (and so
+   * forgotten), or lost with the queue's storage. The saga reconciler asks this of the jobs its
+   * sagas wait for.
+   */
+  heldJobs(jobIds: readonly string[]): Promise<ReadonlyMap<string, HeldJobState>>;
   deadLetters(limit?: number): Promise<DeadLetter[]>;
   close(): Promise<void>;
 }
