@@ -36,8 +36,11 @@ export type FulfillmentJob = StepJob | CompensationJob;
 
 /** Deterministic and free of `:` (BullMQ rejects it): the same intent always maps to the same id. */
 export function jobIdOf(job: FulfillmentJob): string {
-  return job.kind === 'compensation' ? `${job.sagaId}-${job.name}-r${job.round}` : `${job.sagaId}-${job.name}`;
+  return job.kind === 'compensation' ? `${job.sagaId}-${job.name}-r${job.round}` : stepJobIdOf(job.sagaId, job.name);
 }
+
+/** A forward step's job id from the saga and the step alone (a step runs once per saga). */
+export const stepJobIdOf = (sagaId: string, step: ForwardStepName): string => `${sagaId}-${step}`;
 
 export type RetryPolicy = Readonly<{
   /** Total tries, the first included. */

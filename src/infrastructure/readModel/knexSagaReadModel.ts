@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import type { SagaSummary } from '../../application/projections/sagaSummary';
-import type { SagaListFilter, SagaReadModel, SagaScope } from '../../application/queries/sagaReadModel';
+import type { IdleSaga, SagaListFilter, SagaReadModel, SagaScope } from '../../application/queries/sagaReadModel';
 import { sagaStates, terminalSagaStates, type SagaState } from '../../domain/saga/sagaVocabulary';
-import { fromRow, liveSagasTable, type SagaSummaryRow } from './sagaSummaryRows';
+import { fromRow, isoTime, liveSagasTable, type SagaSummaryRow } from './sagaSummaryRows';
 
 const pendingStates = sagaStates.filter((state) => state.startsWith('PENDING_') || state === 'COMPENSATING');
 
@@ -37,6 +37,25 @@ export function knexSagaReadModel(db: Knex, table: string = liveSagasTable): Sag
         n: number | string;
       }[];
       return Object.fromEntries(rows.map((row) => [row.state, Number(row.n)])) as Partial<Record<SagaState, number>>;
+    },
+    // Reads the rows of sagas in flight only, through order_fulfillment_sagas_waiting_index
+    // (migration 005): a finished saga's current_step is null.
+    async idleSagas({ idleSince, afterPosition, limit }) {
+      const rows = (await db<SagaSummaryRow>(table)
+        .select('id', 'saga_uuid', 'state', 'current_step', 'updated_at')
+        .whereNotNull('current_step')
+        .where('updated_at', '<=', idleSince)
+        .whereNot('state', 'MANUAL_REVIEW')
+        .where('id', '>', afterPosition)
+        .orderBy('id')
+        .limit(limit)) as Pick<SagaSummaryRow, 'id' | 'saga_uuid' | 'state' | 'current_step' | 'updated_at'>[];
+      return rows.map((row): IdleSaga => ({
+        sagaId: row.saga_uuid,
+        createdPosition: Number(row.id),
+        state: row.state as SagaState,
+        currentStep: row.current_step as IdleSaga['currentStep'],
+        updatedAt: isoTime(row.updated_at),
+      }));
     },
     async terminalDurationsMs() {
       const rows = (await db(table)
