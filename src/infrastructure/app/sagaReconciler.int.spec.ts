@@ -17,7 +17,7 @@ import { createMetrics } from '../observability/metrics';
 import { obliterateBullmqQueue } from '../queue/testing/obliterateBullmqQueue';
 import { buildService, type Service } from './buildService';
 import { startReactorRole, startWorkerRole } from './sagaRoles';
-import { validOrder } from './testing/testService';
+import { startTestService, validOrder, type TestService } from './testing/testService';
 
 /**
  * Issue 8, finding 2, on MariaDB + BullMQ: Redis loses its data (restarted without persistence, or a
@@ -262,5 +262,61 @@ describe('the saga reconciler on MariaDB + BullMQ', () => {
     expect(redriveLines()).toEqual([]);
     expect(await redriven()).toBe(0);
     expect(reconciler?.lastScan()).toMatchObject({ idleSagas: 0, loadedSagas: 0, redriven: [] });
+  });
+});
+
+describe('the saga reconciler on the embedded default (SQLite, in-process queue)', () => {
+  let running: TestService | undefined;
+
+  afterEach(async () => {
+    await running?.dispose();
+    running = undefined;
+  });
+
+  it('records the failure of a dead letter whose onFailed could not, and the saga unwinds', async () => {
+    running = await startTestService('sqlite', {
+      RECONCILE_INTERVAL_MS: String(intervalMs),
+      RECONCILE_IDLE_MS: String(idleMs),
+      JOB_ATTEMPTS: '2',
+      JOB_BACKOFF_MS: '10',
+    });
+    const { service } = running;
+    service.startProjection();
+    startReactorRole(service, { idleWaitMs: 50 });
+    const reports: string[] = [];
+    await startWorkerRole(service, {
+      handlers: (handlers): JobHandlers => ({
+        handle: async (job, context) => {
+          if (job.name === 'ReserveInventory') throw new Error('inventory service answered 503');
+          return handlers.handle(job, context);
+        },
+        // The store refuses the report, once: the job is dead-lettered and the saga never hears.
+        onFailed: async (job, error) => {
+          reports.push(job.name);
+          if (reports.length === 1) throw new Error('event store unavailable');
+          return handlers.onFailed(job, error);
+        },
+      }),
+    });
+    const placed = await placeOrder(service.commands, validOrder(), { causationId: 'test', actor: 'test' });
+    const stateOf = async () => (await service.queries.readModel.findBySagaId(placed.sagaId))?.state;
+    await until(async () => (await service.jobQueue.deadLetters()).length === 1, 'ReserveInventory is a dead letter');
+    const failedAt = Date.now();
+
+    await until(async () => (await stateOf()) === 'CANCELLED', 'the saga ended CANCELLED');
+    const settledAfterMs = Date.now() - failedAt;
+
+    const redriven = (await service.metrics.reconcilerRedriven.get()).values;
+    expect(redriven.map(({ labels, value }) => ({ labels, value }))).toEqual([
+      { labels: { kind: 'step', name: 'ReserveInventory', reason: 'failure_unrecorded' }, value: 1 },
+    ]);
+    expect(reports).toEqual(['ReserveInventory']); // the reconciler recorded it, not a second onFailed
+    expect(settledAfterMs).toBeLessThanOrEqual(idleMs + intervalMs + slackMs + 2_000);
+    const inventory = await service.eventStore.readStream(streamName.inventoryReservation(placed.orderId));
+    expect(inventory.map((event) => ({ type: event.type, code: (event.data as { code?: string }).code }))).toEqual([
+      { type: 'InventoryReservationFailed', code: 'RETRIES_EXHAUSTED' },
+    ]);
+    const prescription = await service.eventStore.readStream(streamName.prescription(placed.orderId));
+    expect(prescription.map((event) => event.type)).toEqual(['PrescriptionCreated', 'PrescriptionCancelled']);
   });
 });

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { SagaSummary } from '../../application/projections/sagaSummary';
 import type { IdleSaga, SagaListFilter, SagaReadModel, SagaScope } from '../../application/queries/sagaReadModel';
 import { sagaStates, terminalSagaStates, type SagaState } from '../../domain/saga/sagaVocabulary';
+import { isMysql } from './knexProjectionStorage';
 import { fromRow, isoTime, liveSagasTable, type SagaSummaryRow } from './sagaSummaryRows';
 
 const pendingStates = sagaStates.filter((state) => state.startsWith('PENDING_') || state === 'COMPENSATING');
@@ -38,10 +39,13 @@ export function knexSagaReadModel(db: Knex, table: string = liveSagasTable): Sag
       }[];
       return Object.fromEntries(rows.map((row) => [row.state, Number(row.n)])) as Partial<Record<SagaState, number>>;
     },
-    // Reads the rows of sagas in flight only, through order_fulfillment_sagas_waiting_index
-    // (migration 005): a finished saga's current_step is null.
+    // Reads the rows of sagas in flight only, through the waiting index (migration 005): a finished
+    // saga's current_step is null. SQLite is told to: it keeps no statistics unless ANALYZE runs,
+    // and without them it walks the primary key for the ORDER BY, every row (30 ms at 100,000).
     async idleSagas({ idleSince, afterPosition, limit }) {
-      const rows = (await db<SagaSummaryRow>(table)
+      const from = isMysql(db) ? table : db.raw('?? INDEXED BY ??', [table, `${table}_waiting_index`]);
+      const rows = (await db
+        .from<SagaSummaryRow>(from)
         .select('id', 'saga_uuid', 'state', 'current_step', 'updated_at')
         .whereNotNull('current_step')
         .where('updated_at', '<=', idleSince)
