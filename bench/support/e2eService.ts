@@ -8,6 +8,7 @@
  *
  *   E2E_KEEP=1      show the service processes' output
  *   E2E_PROFILE=1   --cpu-prof for the service processes, into a temp folder printed at start
+ *   RECONCILE_INTERVAL_MS, RECONCILE_IDLE_MS   passed to the service (the reconciler off, or hard at work)
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,14 @@ import { CpuMeter, descendantsOf, pidsNamed } from './processCpu';
 import { freePort, runToEnd, spawnNode, stopAll, waitReady, type Spawned } from './serviceProcesses';
 
 export type Layout = 'allInOne' | 'rolesApart';
+
+/**
+ * Settings taken from the bench's own environment, to compare runs: say the reconciler off
+ * (`RECONCILE_INTERVAL_MS=0`) against it scanning hard (`RECONCILE_INTERVAL_MS=200 RECONCILE_IDLE_MS=1000`).
+ */
+const passedThroughVariables = ['RECONCILE_INTERVAL_MS', 'RECONCILE_IDLE_MS'] as const;
+const passedThrough = () =>
+  Object.fromEntries(passedThroughVariables.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
 
 export const profileDir = process.env.E2E_PROFILE === '1' ? mkdtempSync(join(tmpdir(), 'e2e-profiles-')) : undefined;
 
@@ -48,6 +57,7 @@ export async function withService<T>(
       API_TOKENS: `client:${tokens.client},operator:${tokens.operator}`,
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '10000000', // the bench is one token: measure the service, not its rate limit
+      ...passedThrough(),
     };
     if (layout === 'allInOne') {
       processes.push(spawnNode('service', ['src/main.ts'], env, profileDir));

@@ -3,14 +3,16 @@ import { participantsMigration } from './001_participants';
 import { readModelMigration } from './002_read_model';
 import { idempotencyKeysMigration } from './003_idempotency_keys';
 import { stoppedSagasMigration } from './004_stopped_sagas';
+import { waitingSagasIndexMigration } from './005_waiting_sagas_index';
 
 /**
  * The service's own tables: participants, read models with their projection checkpoints, HTTP
- * idempotency keys, stopped sagas. Add new migrations at the end; never edit or reorder one that has shipped.
+ * idempotency keys, stopped sagas, the reconciler's index. Add new migrations at the end; never edit or reorder one that has shipped.
  */
 export const serviceMigrations: readonly Migration[] = [
   participantsMigration,
   readModelMigration,
   idempotencyKeysMigration,
   stoppedSagasMigration,
+  waitingSagasIndexMigration,
 ];

@@ -36,8 +36,11 @@ export type FulfillmentJob = StepJob | CompensationJob;
 
 /** Deterministic and free of `:` (BullMQ rejects it): the same intent always maps to the same id. */
 export function jobIdOf(job: FulfillmentJob): string {
-  return job.kind === 'compensation' ? `${job.sagaId}-${job.name}-r${job.round}` : `${job.sagaId}-${job.name}`;
+  return job.kind === 'compensation' ? `${job.sagaId}-${job.name}-r${job.round}` : stepJobIdOf(job.sagaId, job.name);
 }
+
+/** A forward step's job id from the saga and the step alone (a step runs once per saga). */
+export const stepJobIdOf = (sagaId: string, step: ForwardStepName): string => `${sagaId}-${step}`;
 
 export type RetryPolicy = Readonly<{
   /** Total tries, the first included. */
@@ -111,6 +114,9 @@ export type DeadLetter = Readonly<{
 
 export type QueueDepth = Readonly<{ waiting: number; active: number; delayed: number; failed: number }>;
 
+/** Where a job the queue holds stands: still to run or running (waiting, delayed, active), or a dead letter. */
+export type HeldJobState = 'live' | 'deadLettered';
+
 export interface JobQueue {
   /**
    * Idempotent by job id while the job is pending: an id that is waiting, delayed, running or
@@ -122,6 +128,13 @@ export interface JobQueue {
   /** Starts processing jobs; resolves once the worker is running. */
   startWorker(handlers: JobHandlers, options: Readonly<{ concurrency: number }>): Promise<QueueWorker>;
   depth(): Promise<QueueDepth>;
+  /**
+   * Which of these job ids the queue holds, and how: waiting, delayed or running (`live`), or
+   * dead-lettered. An id absent from the answer is not held: never added, completed (and so
+   * forgotten), or lost with the queue's storage. The saga reconciler asks this of the jobs its
+   * sagas wait for.
+   */
+  heldJobs(jobIds: readonly string[]): Promise<ReadonlyMap<string, HeldJobState>>;
   deadLetters(limit?: number): Promise<DeadLetter[]>;
   close(): Promise<void>;
 }

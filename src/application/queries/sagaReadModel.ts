@@ -1,4 +1,4 @@
-import type { SagaState } from '../../domain/saga/sagaVocabulary';
+import type { SagaJobName, SagaState } from '../../domain/saga/sagaVocabulary';
 import type { SagaSummary } from '../projections/sagaSummary';
 
 /** The read side of `order_fulfillment_sagas`, as the queries need it. */
@@ -12,6 +12,23 @@ export type SagaScope = (typeof sagaScopes)[number];
 
 export type SagaListFilter = Readonly<{ state?: SagaState; scope?: SagaScope }>;
 
+/** A saga whose row says it waits for a job (or an operator) and has not changed for a while. */
+export type IdleSaga = Readonly<{
+  sagaId: string;
+  createdPosition: number;
+  state: SagaState;
+  currentStep: SagaJobName;
+  updatedAt: string;
+}>;
+
+export type IdleSagaQuery = Readonly<{
+  /** Rows last changed at or before this instant. */
+  idleSince: Date;
+  /** Rows created after this position (a page's last `createdPosition`; 0 for the first page). */
+  afterPosition: number;
+  limit: number;
+}>;
+
 export interface SagaReadModel {
   findBySagaId(sagaId: string): Promise<SagaSummary | undefined>;
   /**
@@ -20,6 +37,11 @@ export interface SagaReadModel {
    */
   list(filter: SagaListFilter, page: Readonly<{ limit: number; beforePosition?: number }>): Promise<SagaSummary[]>;
   countByState(): Promise<Partial<Record<SagaState, number>>>;
+  /**
+   * Sagas that wait for a job and have not moved since `idleSince`: a current step set, outside
+   * MANUAL_REVIEW (which waits for an operator), by createdPosition. What the reconciler checks.
+   */
+  idleSagas(query: IdleSagaQuery): Promise<IdleSaga[]>;
   /** completedAt − startedAt of every terminal saga, in milliseconds, ascending. */
   terminalDurationsMs(): Promise<number[]>;
 }

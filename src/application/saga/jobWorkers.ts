@@ -77,8 +77,7 @@ export function createJobHandlers(dependencies: JobWorkerDependencies): JobHandl
   const onFailed: JobHandlers['onFailed'] = async (queued, error) => {
     try {
       const job = await upgradeLegacyJob(dependencies.eventStore, dependencies.definition, queued);
-      if (job?.kind === 'step') await recordStepGivenUp(dependencies, job, error);
-      else if (job) await recordCompensationFailed(dependencies, job, error);
+      if (job) await recordJobFailed(dependencies, job, error);
     } catch (recording) {
       const later = deferral(queued, recording);
       if (later) {
@@ -107,7 +106,20 @@ export function createJobHandlers(dependencies: JobWorkerDependencies): JobHandl
 
 const asError = (thrown: unknown): Error => (thrown instanceof Error ? thrown : new Error(String(thrown)));
 
-async function recordStepGivenUp({ eventStore, clock }: JobWorkerDependencies, job: StepJob, error: Error) {
+type RecordingDependencies = Pick<JobWorkerDependencies, 'eventStore' | 'clock'>;
+
+/**
+ * The outcome of a job that failed for good, on the log: the step given up (RETRIES_EXHAUSTED), or
+ * the compensation failed (the saga goes to MANUAL_REVIEW). Its event id is fixed by the job, so
+ * recording it twice appends it once. The saga reconciler records it too, for a dead letter whose
+ * `onFailed` could not.
+ */
+export async function recordJobFailed(dependencies: RecordingDependencies, job: FulfillmentJob, error: Error) {
+  if (job.kind === 'step') await recordStepGivenUp(dependencies, job, error);
+  else await recordCompensationFailed(dependencies, job, error);
+}
+
+async function recordStepGivenUp({ eventStore, clock }: RecordingDependencies, job: StepJob, error: Error) {
   const step = fulfillmentSteps[job.name];
   const failure = step.givenUp(job, 'RETRIES_EXHAUSTED', `${job.name} kept failing: ${error.message}`);
   const event = jobEvent(job, failure, stepOutcomeEventId(job.sagaId, job.name, 'rejected'), clock);
@@ -115,7 +127,7 @@ async function recordStepGivenUp({ eventStore, clock }: JobWorkerDependencies, j
 }
 
 async function recordCompensationFailed(
-  { eventStore, clock }: JobWorkerDependencies,
+  { eventStore, clock }: RecordingDependencies,
   job: CompensationJob,
   error: Error,
 ) {

@@ -40,6 +40,11 @@ export type LoadedSaga = Readonly<{
   unhandledInputs: readonly RecordedEvent[];
   /** Inputs replayed since the start or the last kept snapshot. */
   inputsSinceSnapshot: number;
+  /**
+   * When the saga last reacted to an input (its newest lifecycle event), as its streams tell it.
+   * Set by `loadSaga` only: the reactor's copies in memory do not keep it up to date.
+   */
+  lastReactionAt?: string;
 }>;
 
 export type LoadOptions = Readonly<{
@@ -61,7 +66,8 @@ export async function loadSaga(
   const sagaStream = events.filter((event) => event.stream === streamName.saga(sagaId));
   const history = naming(sagaId, () => historyOf(definition, events, options.before));
   const saga = history && naming(sagaId, () => replaySaga(definition, history));
-  const handledInputs = new Set(events.filter(isLifecycle).map((event) => event.metadata.causationId));
+  const lifecycle = events.filter(isLifecycle);
+  const handledInputs = new Set(lifecycle.map((event) => event.metadata.causationId));
   return {
     sagaId,
     orderId,
@@ -74,6 +80,7 @@ export async function loadSaga(
       (event) => routeToSaga(event)?.kind === 'advance' && !handledInputs.has(event.metadata.eventId),
     ),
     inputsSinceSnapshot: history?.inputs.length ?? 0,
+    lastReactionAt: lifecycle.at(-1)?.metadata.occurredAt,
   };
 }
 

@@ -313,4 +313,6 @@ export function createSagaReactor(dependencies: SagaReactorDependencies): SagaRe
 const inputOf = (route: SagaRoute): SagaInput => ({ type: route.event.type, data: route.event.data }) as SagaInput;
 
 const unrestorableCodes = new Set(['SAGA_MACHINE_VERSION_MISMATCH', 'SAGA_SNAPSHOT_INVALID', 'SAGA_HISTORY_INVALID']);
-const isUnrestorable = (error: unknown) => error instanceof FulfillmentError && unrestorableCodes.has(error.code);
+/** A saga whose stored form this version cannot restore: the reactor stops it, with the reason. */
+export const isUnrestorable = (error: unknown) =>
+  error instanceof FulfillmentError && unrestorableCodes.has(error.code);

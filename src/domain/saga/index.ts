@@ -8,3 +8,4 @@ export { currentStepOf, type SagaContext, type StepOutcome, type ManualReview, t
 export { sagaMachineOf, type SagaSnapshot } from './sagaRuntime';
 export * from './sagaDecider';
 export * from './sagaHistory';
+export * from './sagaAwaits';

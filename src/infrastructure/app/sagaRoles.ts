@@ -4,6 +4,8 @@ import type { JobMetrics, SagaParticipants } from '../../application/saga/jobDep
 import { createJobHandlers } from '../../application/saga/jobWorkers';
 import type { SagaReactor, SagaReactorMetrics } from '../../application/saga/sagaReactor';
 import { startSagaReactor, type RunningSagaReactor } from '../../application/saga/sagaReactorSubscription';
+import { createSagaReconciler, type SagaReconcilerMetrics } from '../../application/saga/sagaReconciler';
+import { startSagaReconciler, type RunningSagaReconciler } from '../../application/saga/sagaReconcilerTimer';
 import type { BatchConsumer } from '../../application/subscriptions';
 import type { FulfillmentMetrics } from '../observability/metrics';
 import type { Service } from './buildService';
@@ -21,7 +23,9 @@ export type ReactorRoleOptions = Readonly<{
   consumer?: (newReactor: () => SagaReactor, checkpoints: CheckpointStore) => BatchConsumer;
 }>;
 
-export function startReactorRole(service: Service, options: ReactorRoleOptions = {}): RunningSagaReactor {
+export type RunningReactorRole = RunningSagaReactor & Readonly<{ reconciler: RunningSagaReconciler | undefined }>;
+
+export function startReactorRole(service: Service, options: ReactorRoleOptions = {}): RunningReactorRole {
   const running = startSagaReactor({
     eventStore: service.eventStore,
     checkpoints: service.checkpoints,
@@ -36,6 +40,29 @@ export function startReactorRole(service: Service, options: ReactorRoleOptions =
   });
   service.progress.watch(running.subscription);
   service.onClose(() => running.subscription.stop());
+  return { ...running, reconciler: startReconciler(service) };
+}
+
+/**
+ * The saga reconciler runs with the reactor, the one role that owns the sagas: it re-drives the
+ * jobs a lost queue took with it (sagaReconciler.ts). Off when RECONCILE_INTERVAL_MS is 0.
+ */
+function startReconciler(service: Service): RunningSagaReconciler | undefined {
+  const { intervalMs, idleAfterMs } = service.config.reconciler;
+  if (intervalMs === 0) return undefined;
+  const logger = service.logger.child({ component: 'sagaReconciler' });
+  const reconciler = createSagaReconciler({
+    readModel: service.queries.readModel,
+    eventStore: service.eventStore,
+    jobQueue: service.jobQueue,
+    definition: service.sagaDefinition,
+    clock: service.clock,
+    logger,
+    idleAfterMs,
+    metrics: reconcilerMetrics(service.metrics),
+  });
+  const running = startSagaReconciler(reconciler, { intervalMs, logger });
+  service.onClose(() => running.stop());
   return running;
 }
 
@@ -75,6 +102,12 @@ const reactorMetrics = (metrics: FulfillmentMetrics): SagaReactorMetrics => ({
     if (state === 'MANUAL_REVIEW') metrics.sagasInManualReview.inc();
   },
   sagaStopped: () => metrics.sagasStopped.inc(),
+});
+
+const reconcilerMetrics = (metrics: FulfillmentMetrics): SagaReconcilerMetrics => ({
+  redriven: ({ kind, name, reason }) =>
+    metrics.reconcilerRedriven.inc({ kind, name, reason: reason === 'lost' ? 'lost' : 'failure_unrecorded' }),
+  scanned: () => metrics.reconcilerScans.inc(),
 });
 
 const jobMetrics = (metrics: FulfillmentMetrics): JobMetrics => ({

@@ -25,6 +25,12 @@ const integer = (min: number, max: number, fallback: number) =>
       return value;
     });
 
+/** A period that 0 turns off; otherwise at least `min`, so that a typo cannot make it a busy loop. */
+const periodOrOff = (min: number, max: number, fallback: number) =>
+  integer(0, max, fallback).refine((value) => value === 0 || value >= min, {
+    message: `must be 0 (off) or a whole number from ${min} to ${max}`,
+  });
+
 const optionalUrl = (protocols: RegExp, example: string) =>
   z
     .string()
@@ -99,6 +105,8 @@ const environmentSchema = z
     JOB_BACKOFF_MS: integer(1, 3_600_000, 200),
     WORKER_CONCURRENCY: integer(1, 1000, 16),
     JOB_LEASE_MS: integer(1_000, 600_000, defaultJobLeaseMs),
+    RECONCILE_INTERVAL_MS: periodOrOff(100, 3_600_000, 10_000),
+    RECONCILE_IDLE_MS: integer(0, 86_400_000, 10_000),
     PRESCRIPTIONS_URL: optionalUrl(/^https?:\/\//, 'http://prescriptions.internal:8080'),
     INVENTORY_URL: optionalUrl(/^https?:\/\//, 'http://inventory.internal:8080'),
     SHIPPING_URL: optionalUrl(/^https?:\/\//, 'http://shipping.internal:8080'),
@@ -134,6 +142,11 @@ export type Config = Readonly<{
   workerConcurrency: number;
   /** How long a claimed job stays claimed unrenewed: a dead worker's job runs again soon after. */
   jobLeaseMs: number;
+  /**
+   * The saga reconciler (reactor role): every `intervalMs` (0: never) it re-drives the sagas that
+   * have waited `idleAfterMs` or more for a job the queue no longer holds.
+   */
+  reconciler: Readonly<{ intervalMs: number; idleAfterMs: number }>;
   participants: Readonly<{
     prescriptionsUrl?: string;
     inventoryUrl?: string;
@@ -187,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retry: { attempts: e.JOB_ATTEMPTS, backoffMs: e.JOB_BACKOFF_MS },
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobLeaseMs: e.JOB_LEASE_MS,
+    reconciler: { intervalMs: e.RECONCILE_INTERVAL_MS, idleAfterMs: e.RECONCILE_IDLE_MS },
     participants: {
       prescriptionsUrl: e.PRESCRIPTIONS_URL,
       inventoryUrl: e.INVENTORY_URL,

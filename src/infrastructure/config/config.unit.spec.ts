@@ -55,3 +55,33 @@ describe('loadConfig: the external participants’ circuit breaker', () => {
     );
   });
 });
+
+describe('loadConfig: the saga reconciler (RECONCILE_INTERVAL_MS, RECONCILE_IDLE_MS)', () => {
+  it('scans every 10 s for sagas idle 10 s or more by default', () => {
+    expect(loadConfig({}).reconciler).toEqual({ intervalMs: 10_000, idleAfterMs: 10_000 });
+  });
+
+  it('takes 0 as off, or an interval from 100 ms to an hour, and any idle time up to a day', () => {
+    expect(loadConfig({ RECONCILE_INTERVAL_MS: '0' }).reconciler.intervalMs).toBe(0);
+    expect(loadConfig({ RECONCILE_INTERVAL_MS: '100' }).reconciler.intervalMs).toBe(100);
+    expect(loadConfig({ RECONCILE_INTERVAL_MS: '3600000' }).reconciler.intervalMs).toBe(3_600_000);
+    expect(loadConfig({ RECONCILE_IDLE_MS: '0' }).reconciler.idleAfterMs).toBe(0);
+    expect(loadConfig({ RECONCILE_IDLE_MS: '86400000' }).reconciler.idleAfterMs).toBe(86_400_000);
+  });
+
+  it.each(['1', '99'])('refuses an interval of %s ms, a busy loop', (value) => {
+    expect(() => loadConfig({ RECONCILE_INTERVAL_MS: value })).toThrow(
+      `Invalid configuration: RECONCILE_INTERVAL_MS must be 0 (off) or a whole number from 100 to 3600000 (got "${value}")`,
+    );
+  });
+
+  it.each(['3600001', 'often', '-1'])('refuses an interval of %s, naming the variable', (value) => {
+    expect(() => loadConfig({ RECONCILE_INTERVAL_MS: value })).toThrow(/^Invalid configuration: RECONCILE_INTERVAL_MS/);
+  });
+
+  it.each(['86400001', '1.5', 'idle'])('refuses an idle time of %s, naming the variable', (value) => {
+    expect(() => loadConfig({ RECONCILE_IDLE_MS: value })).toThrow(
+      `Invalid configuration: RECONCILE_IDLE_MS must be a whole number from 0 to 86400000 (got "${value}")`,
+    );
+  });
+});

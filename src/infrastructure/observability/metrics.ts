@@ -102,6 +102,19 @@ export function createMetrics(options: Readonly<{ defaultMetrics?: boolean }> = 
       labelNames: ['kind', 'name'] as const,
       registers,
     }),
+    reconcilerRedriven: new Counter({
+      name: 'fulfillment_reconciler_redriven_total',
+      help: 'Jobs the saga reconciler re-drove: reason lost (the queue no longer held a job a saga waited for) or failure_unrecorded (a dead letter whose failure the log lacked)',
+      labelNames: ['kind', 'name', 'reason'] as const,
+      registers,
+    }),
+    // A counter rather than a last-scan gauge: `npm start`'s saga thread, where the reconciler runs,
+    // hands the main thread its counters only.
+    reconcilerScans: new Counter({
+      name: 'fulfillment_reconciler_scans_total',
+      help: 'Scans the saga reconciler finished; it stops growing while scans fail (each failure is logged)',
+      registers,
+    }),
     queueDepth: new Gauge({
       name: 'fulfillment_queue_jobs',
       help: 'Jobs in the queue by status',

@@ -6,6 +6,7 @@ import {
   type DeadLetter,
   type EnqueueOptions,
   type FulfillmentJob,
+  type HeldJobState,
   type JobHandlers,
   type JobQueue,
   type QueueDepth,
@@ -131,6 +132,26 @@ export class BullmqJobQueue implements JobQueue {
       delayed: counts.delayed ?? 0,
       failed: counts.failed ?? 0,
     };
+  }
+
+  /**
+   * A job's hash exists exactly while BullMQ would not add its id again (its add script checks
+   * that), so one HMGET per id answers whether it is held; `finishedOn` marks one that has ended,
+   * and with completed jobs removed at once an ended job is a dead letter. The commands go out
+   * together on one connection: one round trip for the lot, never a scan of the wait list (as
+   * `getJobState` does, with LPOS).
+   */
+  async heldJobs(jobIds: readonly string[]): Promise<ReadonlyMap<string, HeldJobState>> {
+    const client = await this.queue.getBackend().client;
+    const fields = await Promise.all(
+      jobIds.map((jobId) => client.hmget(this.queue.toKey(jobId), 'timestamp', 'finishedOn')),
+    );
+    const held = new Map<string, HeldJobState>();
+    jobIds.forEach((jobId, index) => {
+      const [addedAt, finishedOn] = fields[index]!;
+      if (addedAt !== null) held.set(jobId, finishedOn === null ? 'live' : 'deadLettered');
+    });
+    return held;
   }
 
   async deadLetters(limit = 100): Promise<DeadLetter[]> {

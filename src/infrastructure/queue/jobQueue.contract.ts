@@ -196,6 +196,51 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       expect((await queue.depth()).failed).toBe(1);
     });
 
+    it('says which job ids it holds: waiting, delayed or running as live, dead letters apart, completed ones not at all', async () => {
+      const [waiting, delayed, running, failing, completing] = ['waiting', 'delayed', 'running', 'failing', 'done'].map(
+        (label) => stepJob(`held-${label}`),
+      ) as [FulfillmentJob, FulfillmentJob, FulfillmentJob, FulfillmentJob, FulfillmentJob];
+      const neverAdded = jobIdOf(stepJob('held-never'));
+      expect(await queue.heldJobs([])).toEqual(new Map());
+      await queue.enqueue(waiting);
+      await queue.enqueue(delayed, { delayMs: 60_000 });
+      expect(await queue.heldJobs([jobIdOf(waiting), jobIdOf(delayed), neverAdded])).toEqual(
+        new Map([
+          [jobIdOf(waiting), 'live'],
+          [jobIdOf(delayed), 'live'],
+        ]),
+      );
+
+      let release = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const recorder = recordingHandlers(async (job) => {
+        if (jobIdOf(job) === jobIdOf(running)) await released;
+        if (jobIdOf(job) === jobIdOf(failing)) throw new NonRetryableJobError('rejected for good');
+      });
+      await queue.enqueueMany([{ job: running }, { job: failing }, { job: completing }]);
+      await startWorker(recorder.handlers, 4);
+      await eventually(() => recorder.runs.length === 4 && recorder.failures.length === 1, 'four jobs ran');
+      await probeUntil(
+        () => queue.heldJobs([jobIdOf(waiting), jobIdOf(completing)]),
+        (held) => held.size === 0,
+        'the completed jobs were forgotten',
+      );
+      expect(await queue.heldJobs([waiting, delayed, running, failing, completing].map(jobIdOf))).toEqual(
+        new Map([
+          [jobIdOf(delayed), 'live'],
+          [jobIdOf(running), 'live'],
+          [jobIdOf(failing), 'deadLettered'],
+        ]),
+      );
+
+      release();
+      await probeUntil(
+        () => queue.heldJobs([jobIdOf(running)]),
+        (held) => held.size === 0,
+        'the running job completed and was forgotten',
+      );
+    });
+
     it('does not retry a NonRetryableJobError, and reports it once', async () => {
       const recorder = recordingHandlers(async () => {
         throw new NonRetryableJobError('INSUFFICIENT_STOCK for sku ABC');

@@ -5,6 +5,7 @@ import {
   type DeadLetter,
   type EnqueueOptions,
   type FulfillmentJob,
+  type HeldJobState,
   type JobHandlers,
   type JobQueue,
   type QueueDepth,
@@ -131,6 +132,12 @@ export class SqliteJobQueue implements JobQueue {
       delayed: this.statements.countDelayed.get(now)!.n,
       failed: this.statements.countFailed.get()!.n,
     };
+  }
+
+  async heldJobs(jobIds: readonly string[]): Promise<ReadonlyMap<string, HeldJobState>> {
+    if (jobIds.length === 0) return new Map();
+    const rows = this.statements.held.all(JSON.stringify(jobIds));
+    return new Map(rows.map((row) => [row.job_id, row.status === 'failed' ? 'deadLettered' : 'live']));
   }
 
   async deadLetters(limit = 100): Promise<DeadLetter[]> {

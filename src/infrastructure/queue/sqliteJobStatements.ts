@@ -76,6 +76,11 @@ export function prepareJobStatements(db: Database) {
     countDelayed: count<[number]>(`status = 'queued' AND available_at > ?`),
     countActive: count<[]>(`status = 'active'`),
     countFailed: count<[]>(`status = 'failed'`),
+    /** The statuses of the given ids (a JSON array), `done` rows of an older version left out. */
+    held: db.prepare<[string], Readonly<{ job_id: string; status: string }>>(
+      `SELECT job_id, status FROM queue_jobs
+       WHERE job_id IN (SELECT value FROM json_each(?)) AND status IN ('queued', 'active', 'failed')`,
+    ),
     failed: db.prepare<[number], FailedJobRow>(
       `SELECT job_id, job, last_error, attempt, finished_at FROM queue_jobs
        WHERE status = 'failed' ORDER BY finished_at DESC LIMIT ?`,
