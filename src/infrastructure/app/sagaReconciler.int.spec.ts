@@ -188,7 +188,8 @@ describe('the saga reconciler on MariaDB + BullMQ', () => {
     });
     const placed = await placeOrders(1);
     await until(async () => (await service.jobQueue.depth()).delayed === 1, 'CancelPrescription waits for its retry');
-    expect(await statesOf(placed)).toEqual(['COMPENSATING' satisfies SagaState]);
+    // The read model follows the log: wait for it to show the unwinding the job belongs to.
+    await until(async () => (await statesOf(placed))[0] === ('COMPENSATING' satisfies SagaState), 'the saga unwinds');
 
     await obliterateBullmqQueue(prefix);
     const lostAt = Date.now();
@@ -313,9 +314,12 @@ describe('the saga reconciler on the embedded default (SQLite, in-process queue)
     expect(reports).toEqual(['ReserveInventory']); // the reconciler recorded it, not a second onFailed
     expect(settledAfterMs).toBeLessThanOrEqual(idleMs + intervalMs + slackMs + 2_000);
     const inventory = await service.eventStore.readStream(streamName.inventoryReservation(placed.orderId));
+    // Given up with its outcome unknown, the reservation is released first: it finds nothing to undo.
     expect(inventory.map((event) => ({ type: event.type, code: (event.data as { code?: string }).code }))).toEqual([
       { type: 'InventoryReservationFailed', code: 'RETRIES_EXHAUSTED' },
+      { type: 'InventoryReleased', code: undefined },
     ]);
+    expect(inventory[1]!.data).toMatchObject({ undone: false });
     const prescription = await service.eventStore.readStream(streamName.prescription(placed.orderId));
     expect(prescription.map((event) => event.type)).toEqual(['PrescriptionCreated', 'PrescriptionCancelled']);
   });
