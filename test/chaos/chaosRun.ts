@@ -74,7 +74,7 @@ export async function runScenario(
       violations: outcomes.violations.length,
     };
     passed.all = outcomes.violations.length === 0;
-    return { row, violations: outcomes.violations, ...describe(scenario, notes, outcomes, folder) };
+    return { row, violations: outcomes.violations, ...reportOf(scenario, notes, outcomes, folder) };
   } catch (error) {
     throw new Error(`${scenario.name}: ${(error as Error).message} (the roles' logs: ${folder})`, { cause: error });
   } finally {
@@ -85,7 +85,7 @@ export async function runScenario(
 }
 
 /** The scenario's notes and, on a failure, its violations: a summary to print, all in a file. */
-function describe(scenario: Scenario, notes: readonly string[], outcomes: Outcomes, folder: string) {
+function reportOf(scenario: Scenario, notes: readonly string[], outcomes: Outcomes, folder: string) {
   const { violations, eventsOf } = outcomes;
   const lines = notes.map((note) => `  ${scenario.name}: ${note}`);
   if (violations.length === 0) return { summary: lines.join('\n'), examples: '' };
