@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../../src/application/ports/eventStore';
 import { forEachConcurrently } from '../../src/application/saga/forEachConcurrently';
+import { streamName } from '../../src/domain/events';
 import { rebuildSagasProjection } from '../../src/infrastructure/readModel/projectionRebuild';
 import { expectedFailureCode, expectedFinal, orderQuantity, orderSkus } from '../support/orderKinds';
 import {
@@ -23,7 +24,8 @@ import type { Settled } from './sagaSettling';
  * - §9.2 the compensations that ran are the successful steps, reversed; a step the saga gave up on
  *   (STEP_TIMEOUT, RETRIES_EXHAUSTED: its outcome unknown) may have its own compensation run
  *   first, which finds something to undo or nothing;
- * - §9.4 no side effect twice: no outcome event twice in a saga's log;
+ * - §9.4 no side effect twice: no outcome of the order or a participant, nor the saga's start or
+ *   end, twice in a saga's log (the saga's own bookkeeping events may repeat);
  * - §9.3 terminal means settled: a COMPLETED saga's effects are all in force at the participants,
  *   a CANCELLED saga's none; stock is conserved (what is reserved is exactly the quantities of the
  *   COMPLETED orders); one shipment per COMPLETED order;
@@ -92,7 +94,7 @@ function sagaViolations(
   }
   const compensations = compensationsProblem(events, settled.state);
   if (compensations) found.push(violation('§9.2 compensations', compensations));
-  const outcomes = typesOf(events).filter((type) => type !== 'SagaStateChanged' && type !== 'SagaCompensationRecorded');
+  const outcomes = typesOf(events.filter(isSideEffectOf(sagaId)));
   const twice = outcomes.filter((type, index) => outcomes.indexOf(type) !== index);
   if (twice.length > 0) found.push(violation('§9.4 once', `recorded twice: ${[...new Set(twice)].join(', ')}`));
   const inForce = [
@@ -108,6 +110,10 @@ function sagaViolations(
   }
   return found;
 }
+
+const sagaMilestones = new Set(['SagaStarted', 'SagaCompleted', 'SagaFailed']);
+const isSideEffectOf = (sagaId: string) => (event: RecordedEvent) =>
+  event.stream !== streamName.saga(sagaId) || sagaMilestones.has(event.type);
 
 /** Why the compensations that ran are not the ones owed, or undefined when they are. */
 function compensationsProblem(events: readonly RecordedEvent[], state: string): string | undefined {
