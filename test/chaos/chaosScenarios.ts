@@ -83,9 +83,9 @@ const redisLosesData: Scenario = {
 /** MariaDB shut down mid-load for ~10 s, then started again on the same data. */
 const mariadbRestart: Scenario = {
   name: 'MariaDB restart',
-  async inject({ servers, pace }) {
+  async inject({ servers }) {
     await servers.mariadb.stop('SIGTERM');
-    await sleep(pace.short ? 8_000 : 10_000);
+    await sleep(10_000);
     await servers.mariadb.start();
   },
 };
