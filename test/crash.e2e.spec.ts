@@ -1,6 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { freePort } from '../src/testing/freePort';
 import type { Participants } from '../src/infrastructure/participants/createParticipants';
+import { postUntilAccepted } from './support/orderClient';
+import {
+  expectedFailureCode,
+  expectedFinal,
+  orderBody,
+  orderKinds as kinds,
+  orderQuantity,
+} from './support/orderKinds';
 import { kill, startProcess, waitReady, type Role, type ServiceProcess } from './support/serviceProcesses';
 import {
   available,
@@ -36,21 +43,6 @@ const deadlineMs = 2_000;
 const orderCount = 160;
 const tokens = { client: 'crash-client-token-0123456789', operator: 'crash-operator-token-0123456789' };
 const finalStates = ['COMPLETED', 'CANCELLED', 'MANUAL_REVIEW'] as const;
-
-type Kind = 'happy' | 'prescriptionFails' | 'unknownSku' | 'shipmentFails';
-const kinds: Kind[] = ['happy', 'happy', 'prescriptionFails', 'unknownSku', 'shipmentFails'];
-const expectedFinal: Record<Kind, string> = {
-  happy: 'COMPLETED',
-  prescriptionFails: 'CANCELLED',
-  unknownSku: 'CANCELLED',
-  shipmentFails: 'CANCELLED',
-};
-const expectedFailureCode: Record<Kind, string | undefined> = {
-  happy: undefined,
-  prescriptionFails: 'PRESCRIBER_REQUIRED',
-  unknownSku: 'UNKNOWN_SKU',
-  shipmentFails: 'UNSUPPORTED_DESTINATION',
-};
 
 /**
  * `burst`: every order posted at once, the process killed once the first sagas have ended, with
@@ -122,7 +114,10 @@ describe.each(cases)('a SIGKILL of $name', ({ backend, roles, kills, posting }) 
     const accepting = Promise.all(
       orders.map(async (order) => {
         if (posting === 'steady') await sleep(order.index * 25);
-        placed.set(order.index, await postUntilAccepted(baseUrl, order.index, order.kind));
+        placed.set(
+          order.index,
+          await postUntilAccepted(baseUrl, tokens.client, orderBody('crash', order.index, order.kind)),
+        );
       }),
     );
     const finished = async () => {
@@ -175,7 +170,7 @@ describe.each(cases)('a SIGKILL of $name', ({ backend, roles, kills, posting }) 
       else expect(unwindingProblems(events)).toEqual([]);
       const once = typesOf(events).filter((type) => type !== 'SagaStateChanged' && type !== 'SagaCompensationRecorded');
       expect(once).toEqual([...new Set(once)]);
-      if (state === 'COMPLETED') completedUnits += 1 + (order.index % 3);
+      if (state === 'COMPLETED') completedUnits += orderQuantity(order.index);
     }
     expect(await available(participants, 'CR-A')).toBe(10_000 - completedUnits);
     expect(await available(participants, 'CR-CTRL')).toBe(10_000);
@@ -186,40 +181,5 @@ describe.each(cases)('a SIGKILL of $name', ({ backend, roles, kills, posting }) 
     expect(Number(catalog.reserved)).toBe(completedUnits);
   });
 });
-
-/** Posts one order until the API accepts it, the same Idempotency-Key on every try. */
-async function postUntilAccepted(baseUrl: string, index: number, kind: Kind) {
-  const key = randomUUID();
-  const body = JSON.stringify({
-    patientId: `crash-${index}`,
-    ...(kind === 'prescriptionFails' ? {} : { prescriberId: 'dr-1' }),
-    medications: [
-      {
-        sku: kind === 'unknownSku' ? 'CR-NOPE' : kind === 'prescriptionFails' ? 'CR-CTRL' : 'CR-A',
-        quantity: 1 + (index % 3),
-      },
-    ],
-    shippingAddress: {
-      line1: '1 Main St',
-      city: 'Springfield',
-      postalCode: '12345',
-      country: kind === 'shipmentFails' ? 'JP' : 'US',
-    },
-  });
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const response = await fetch(`${baseUrl}/orders`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${tokens.client}`, 'content-type': 'application/json', 'idempotency-key': key },
-      body,
-    }).catch(() => undefined);
-    if (response?.status === 202) return (await response.json()) as { sagaId: string; orderId: string };
-    if (response && response.status < 500 && response.status !== 409) {
-      throw new Error(`POST /orders answered ${response.status}: ${await response.text()}`);
-    }
-    if (Date.now() > deadline) throw new Error(`order ${index} was never accepted`);
-    await sleep(200);
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

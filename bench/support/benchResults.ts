@@ -29,4 +29,9 @@ export class BenchResults {
   print(): void {
     for (const line of this.lines) console.log(line);
   }
+
+  /** The lines, one per target, for a caller that writes them itself. */
+  text(): string {
+    return this.lines.join('\n');
+  }
 }

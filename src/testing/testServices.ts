@@ -19,23 +19,24 @@ const uniqueSuffix = () => `${Date.now().toString(36)}_${randomBytes(4).toString
 
 export type TestDatabase = Readonly<{ url: string; db: Knex; drop(): Promise<void> }>;
 
-/** Which migration sets to apply to a test database (both by default). */
-type TestDatabaseOptions = { migrate?: readonly MigrationSet[] };
+/** Which migration sets to apply to a test database (both by default), and on which server. */
+type TestDatabaseOptions = { migrate?: readonly MigrationSet[]; serverUrl?: string };
 const applyMigrations = async (db: Knex, options: TestDatabaseOptions) => {
   for (const set of options.migrate ?? ['service', 'eventStore']) await migrateToLatest(db, set);
 };
 
 /** A fresh, migrated MariaDB database named `t_<unique>`; `drop()` removes it. */
 export async function createMysqlTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
-  const server = new URL(testMysqlServerUrl);
-  const admin = createKnex(testMysqlServerUrl, { poolMax: 1 });
+  const serverUrl = options.serverUrl ?? testMysqlServerUrl;
+  const server = new URL(serverUrl);
+  const admin = createKnex(serverUrl, { poolMax: 1 });
   const name = `t_${uniqueSuffix()}`;
   try {
     await admin.raw(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
   } catch (error) {
     await admin.destroy();
     throw new Error(
-      `MariaDB is not reachable at ${testMysqlServerUrl} (${(error as Error).message}). ` +
+      `MariaDB is not reachable at ${serverUrl} (${(error as Error).message}). ` +
         'Start it (see README, "Running the tests") or point TEST_MYSQL_URL at one.',
       { cause: error },
     );

@@ -61,6 +61,9 @@ export type StorageSettings = Readonly<{
   deadlinesMs?: Partial<typeof testDeadlinesMs>;
   /** More configuration, e.g. a participant's URL. */
   env?: Readonly<Record<string, string>>;
+  /** Servers of the test's own in place of the shared ones, e.g. for a test that stops them. */
+  mysqlServerUrl?: string;
+  redisUrl?: string;
 }>;
 
 export async function openStorage(backend: Backend, settings: StorageSettings = {}): Promise<Storage> {
@@ -75,9 +78,10 @@ export async function openStorage(backend: Backend, settings: StorageSettings = 
     ...settings.env,
   };
   const folder = mkdtempSync(join(tmpdir(), 'saga-e2e-'));
-  const mysql = backend === 'mysql' ? await createMysqlTestDatabase() : undefined;
+  const mysql = backend === 'mysql' ? await createMysqlTestDatabase({ serverUrl: settings.mysqlServerUrl }) : undefined;
+  const redisUrl = settings.redisUrl ?? testRedisUrl;
   const env = mysql
-    ? { ...common, DATABASE_URL: mysql.url, REDIS_URL: testRedisUrl, QUEUE_PREFIX: uniqueRedisPrefix('saga') }
+    ? { ...common, DATABASE_URL: mysql.url, REDIS_URL: redisUrl, QUEUE_PREFIX: uniqueRedisPrefix('saga') }
     : { ...common, DATABASE_URL: `sqlite:${join(folder, 'fulfillment.sqlite')}` };
   if (!mysql) await migrateAll(databaseLocations(env.DATABASE_URL));
   const service = buildService(loadConfig({ ...env, DATA_DIR: folder }), {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -29,19 +30,37 @@ const startedLine: Record<Role, RegExp> = {
   worker: /job worker started/,
 };
 
-export function startProcess(role: Role, env: Readonly<Record<string, string>>): ServiceProcess {
+export type ProcessOptions = Readonly<{
+  /**
+   * Appends the process's whole output (its log and stderr) to this file instead of echoing its
+   * errors: for tests that break storage on purpose, where errors are expected and many.
+   */
+  logFile?: string;
+}>;
+
+export function startProcess(
+  role: Role,
+  env: Readonly<Record<string, string>>,
+  options: ProcessOptions = {},
+): ServiceProcess {
   const entry = role === 'start' ? ['src/main.ts'] : ['src/infrastructure/cli/main.ts', role];
   const child = spawn(process.execPath, ['--import', 'tsx', ...entry], {
     cwd: root,
     env: { ...process.env, ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', options.logFile ? 'pipe' : 'inherit'],
   });
+  if (options.logFile) {
+    const log = createWriteStream(options.logFile, { flags: 'a' });
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    child.once('close', () => log.end());
+  }
   const exited = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const started = new Promise<void>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       if (startedLine[role].test(line)) resolve();
-      if (/"level":50/.test(line)) process.stderr.write(`[${role}] ${line}\n`);
+      if (!options.logFile && /"level":50/.test(line)) process.stderr.write(`[${role}] ${line}\n`);
     });
     void exited.then((status) => reject(new Error(`${role} exited before it started: ${JSON.stringify(status)}`)));
   });
