@@ -28,7 +28,7 @@ import {
  *
  * One job attempt per step (JOB_ATTEMPTS=1): the HTTP client's own three tries then make the whole
  * step, which stays under the circuit breaker's threshold (5 failures in a row), so each saga here
- * meets the participant, not an open breaker (breakers are another part of issue 8).
+ * meets the participant, not an open breaker (which would only delay it: breakerAwareRetries.int.spec.ts).
  *
  * And the upgrade that brought this rule: a saga started by machine version 1 and in flight when
  * the service is upgraded runs on under the new code, by version 1's decisions.

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConnection } from 'mysql2/promise';
 import request from 'supertest';
 import { placeOrder } from '../../application/commands/placeOrder';
 import { silentLogger } from '../../application/ports/logger';
@@ -12,6 +11,7 @@ import {
   uniqueRedisPrefix,
   type TestDatabase,
 } from '../../testing/testServices';
+import { createMysqlOutageAccount, type MysqlOutageAccount } from '../../testing/mysqlOutageAccount';
 import { loadConfig } from '../config/config';
 import { createMetrics } from '../observability/metrics';
 import { buildService, type Service } from './buildService';
@@ -28,26 +28,17 @@ import { testTokens, validOrder } from './testing/testService';
 jest.setTimeout(120_000);
 
 describe('followers of the log through a database that goes away and comes back', () => {
-  const user = `fr${process.pid}${Date.now() % 100_000}`;
   let database: TestDatabase;
+  let account: MysqlOutageAccount;
   let service: Service;
   let dataDir: string;
 
   beforeAll(async () => {
     database = await createMysqlTestDatabase();
-    const name = new URL(database.url).pathname.slice(1);
-    await asRoot([
-      `CREATE USER '${user}'@'%' IDENTIFIED BY 'pw'`,
-      `CREATE USER '${user}'@'localhost' IDENTIFIED BY 'pw'`,
-      `GRANT ALL ON \`${name}\`.* TO '${user}'@'%'`,
-      `GRANT ALL ON \`${name}\`.* TO '${user}'@'localhost'`,
-    ]);
-    const url = new URL(database.url);
-    url.username = user;
-    url.password = 'pw';
+    account = await createMysqlOutageAccount(database, 'fr');
     dataDir = mkdtempSync(join(tmpdir(), 'follower-recovery-'));
     const config = loadConfig({
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: account.url,
       REDIS_URL: testRedisUrl,
       QUEUE_PREFIX: uniqueRedisPrefix('recovery'),
       DATA_DIR: dataDir,
@@ -61,24 +52,10 @@ describe('followers of the log through a database that goes away and comes back'
 
   afterAll(async () => {
     await service?.close();
-    await asRoot([`DROP USER IF EXISTS '${user}'@'%'`, `DROP USER IF EXISTS '${user}'@'localhost'`]);
+    await account?.drop();
     await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
-
-  /** As a restart of MariaDB looks to this service: its connections drop, new ones are refused, then it is back. */
-  async function outage(ms: number) {
-    await asRoot([`ALTER USER '${user}'@'%' ACCOUNT LOCK`, `ALTER USER '${user}'@'localhost' ACCOUNT LOCK`]);
-    const connection = await createConnection({ uri: rootUrl() });
-    try {
-      const [rows] = await connection.query('SELECT id FROM information_schema.processlist WHERE user = ?', [user]);
-      for (const { id } of rows as { id: number }[]) await connection.query('KILL ?', [id]).catch(() => undefined);
-    } finally {
-      await connection.end();
-    }
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    await asRoot([`ALTER USER '${user}'@'%' ACCOUNT UNLOCK`, `ALTER USER '${user}'@'localhost' ACCOUNT UNLOCK`]);
-  }
 
   it('never give up: they retry while it is away, /readyz names them, and every saga completes', async () => {
     for (const sku of ['AMOX-500-CAP', 'IBU-200-TAB']) {
@@ -99,7 +76,7 @@ describe('followers of the log through a database that goes away and comes back'
       for (const follower of [projection, reactor]) seen.add(follower.status().state);
     }, 5);
     for (let round = 0; round < 3; round++) {
-      const down = outage(1_500);
+      const down = account.outage(1_500);
       await new Promise((resolve) => setTimeout(resolve, 700));
       const ready = await request(app).get('/readyz');
       if (ready.status === 503 && /retrying/.test(JSON.stringify(ready.body))) namedByReadyz = true;
@@ -140,17 +117,3 @@ describe('followers of the log through a database that goes away and comes back'
     expect(created.filter((event) => JSON.stringify(event.data).includes('during-the-outage'))).toEqual([]);
   });
 });
-
-const rootUrl = () => {
-  const url = new URL(process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test');
-  return url.toString();
-};
-
-async function asRoot(statements: readonly string[]): Promise<void> {
-  const connection = await createConnection({ uri: rootUrl() });
-  try {
-    for (const statement of statements) await connection.query(statement);
-  } finally {
-    await connection.end();
-  }
-}

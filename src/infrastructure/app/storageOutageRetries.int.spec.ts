@@ -1,17 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConnection } from 'mysql2/promise';
 import { placeOrder, type PlacedOrder } from '../../application/commands/placeOrder';
 import { silentLogger } from '../../application/ports/logger';
 import { streamName } from '../../domain/events';
 import {
   createMysqlTestDatabase,
-  testMysqlServerUrl,
   testRedisUrl,
   uniqueRedisPrefix,
   type TestDatabase,
 } from '../../testing/testServices';
+import { createMysqlOutageAccount, type MysqlOutageAccount } from '../../testing/mysqlOutageAccount';
 import { loadConfig } from '../config/config';
 import { createMetrics } from '../observability/metrics';
 import { buildService, type Service } from './buildService';
@@ -35,26 +34,17 @@ const backoffMs = 100;
 const outageMs = 6_000;
 
 describe('job retries through an outage of our own storage (MariaDB + BullMQ)', () => {
-  const user = `so${process.pid}${Date.now() % 100_000}`;
   let database: TestDatabase;
+  let account: MysqlOutageAccount;
   let service: Service;
   let dataDir: string;
 
   beforeAll(async () => {
     database = await createMysqlTestDatabase();
-    const name = new URL(database.url).pathname.slice(1);
-    await asRoot([
-      `CREATE USER '${user}'@'%' IDENTIFIED BY 'pw'`,
-      `CREATE USER '${user}'@'localhost' IDENTIFIED BY 'pw'`,
-      `GRANT ALL ON \`${name}\`.* TO '${user}'@'%'`,
-      `GRANT ALL ON \`${name}\`.* TO '${user}'@'localhost'`,
-    ]);
-    const url = new URL(database.url);
-    url.username = user;
-    url.password = 'pw';
+    account = await createMysqlOutageAccount(database, 'so');
     dataDir = mkdtempSync(join(tmpdir(), 'storage-outage-'));
     const config = loadConfig({
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: account.url,
       REDIS_URL: testRedisUrl,
       QUEUE_PREFIX: uniqueRedisPrefix('storage-outage'),
       DATA_DIR: dataDir,
@@ -68,23 +58,10 @@ describe('job retries through an outage of our own storage (MariaDB + BullMQ)', 
 
   afterAll(async () => {
     await service?.close();
-    await asRoot([`DROP USER IF EXISTS '${user}'@'%'`, `DROP USER IF EXISTS '${user}'@'localhost'`]);
+    await account?.drop();
     await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
-
-  async function lockAccount(locked: boolean) {
-    const lock = locked ? 'ACCOUNT LOCK' : 'ACCOUNT UNLOCK';
-    await asRoot([`ALTER USER '${user}'@'%' ${lock}`, `ALTER USER '${user}'@'localhost' ${lock}`]);
-    if (!locked) return;
-    const connection = await createConnection({ uri: testMysqlServerUrl });
-    try {
-      const [rows] = await connection.query('SELECT id FROM information_schema.processlist WHERE user = ?', [user]);
-      for (const { id } of rows as { id: number }[]) await connection.query('KILL ?', [id]).catch(() => undefined);
-    } finally {
-      await connection.end();
-    }
-  }
 
   it('does not cancel a healthy order: tries that meet the outage wait for the storage, then every order completes', async () => {
     // All of a job's tries and the backoff between them would be over long before the outage is.
@@ -107,7 +84,7 @@ describe('job retries through an outage of our own storage (MariaDB + BullMQ)', 
       await sleep(50);
     }
 
-    await lockAccount(true);
+    await account.goAway();
     const outageEnds = Date.now() + outageMs;
     await startWorkerRole(service, { concurrency: 4 });
     await sleep(outageEnds - Date.now() - 500);
@@ -116,7 +93,7 @@ describe('job retries through an outage of our own storage (MariaDB + BullMQ)', 
     const deferredDuringOutage = await deferrals(service, 'storage_unavailable');
     expect(deferredDuringOutage).toBeGreaterThan(placed.length * attempts);
     await sleep(outageEnds - Date.now());
-    await lockAccount(false);
+    await account.comeBack();
 
     const states = () => sagaStates(service, placed);
     const completedBy = Date.now() + 60_000;
@@ -147,13 +124,4 @@ async function sagaStates(service: Service, placed: readonly PlacedOrder[]) {
       return change?.type === 'SagaStateChanged' ? change.data.to : undefined;
     }),
   );
-}
-
-async function asRoot(statements: readonly string[]): Promise<void> {
-  const connection = await createConnection({ uri: testMysqlServerUrl });
-  try {
-    for (const statement of statements) await connection.query(statement);
-  } finally {
-    await connection.end();
-  }
 }
