@@ -22,7 +22,7 @@ export type ServiceProcess = Readonly<{
 export type ExitStatus = Readonly<{ code: number | null; signal: NodeJS.Signals | null }>;
 
 /** The log line each role writes once it runs. */
-const startedLine: Record<Role, RegExp> = {
+export const startedLine: Record<Role, RegExp> = {
   start: /HTTP API listening/,
   serve: /HTTP API listening/,
   reactor: /"subscription":"sagaReactor".*subscription started/,
