@@ -18,8 +18,8 @@ import { kill, startProcess, waitReady, type Role, type ServiceProcess } from '.
 
 /**
  * Production runs compiled JavaScript (docs/operations.md, "Running the build"): `npm run build`'s
- * compilation of the current sources runs every role with plain node, and no TypeScript loader can
- * be reached from it (compiledBuild.ts leaves tsx out). On SQLite, `npm start`'s equivalent (both
+ * compilation of the current sources runs every role with plain node, with the production
+ * dependencies only and no TypeScript loader within reach (compiledBuild.ts leaves tsx out). On SQLite, `npm start`'s equivalent (both
  * threads) fulfils an order placed over HTTP; on MariaDB + BullMQ, `migrate` sets up an empty
  * database, then the roles apart — serve, reactor, project, worker — fulfil one and the read model
  * shows it.
@@ -62,9 +62,14 @@ async function sagaStateOverHttp(baseUrl: string, sagaId: string): Promise<strin
   return ((await response.json()) as { state: string }).state;
 }
 
-it('leaves no TypeScript loader within reach of the build', () => {
-  const probe = spawnSync(process.execPath, ['-e', "require.resolve('tsx')"], { cwd: build.folder, encoding: 'utf8' });
-  expect(probe.stderr).toMatch(/Cannot find module 'tsx'/);
+it('leaves no TypeScript loader, and no devDependency, within reach of the build', () => {
+  const resolvable = (name: string) =>
+    spawnSync(process.execPath, ['-e', `require.resolve(${JSON.stringify(name)})`], { cwd: build.folder }).status === 0;
+  expect({ knex: resolvable('knex'), tsx: resolvable('tsx'), typescript: resolvable('typescript') }).toEqual({
+    knex: true,
+    tsx: false,
+    typescript: false,
+  });
 });
 
 it("runs npm start's equivalent on SQLite with plain node: an order placed over HTTP completes", async () => {

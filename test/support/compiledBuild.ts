@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 /**
  * `npm run build`'s compilation (tsconfig.build.json) of the current sources, into a folder of the
  * test's own rather than the checkout's dist/ (which may be stale, or in use). The folder gets a
- * node_modules of symlinks to every installed package but tsx: the compiled roles can reach each
- * dependency they need, and no TypeScript loader, so a runtime path that still needed one fails.
+ * node_modules of symlinks to the installed production dependencies (what `npm ci --omit=dev`
+ * installs) but tsx: the compiled roles can reach what a production install gives them and no
+ * TypeScript loader, so a runtime path that still needed one, or a devDependency, fails.
  */
 const root = join(__dirname, '..', '..');
 
@@ -24,12 +25,25 @@ export function buildIntoTemporaryFolder(): CompiledBuild {
     rmSync(folder, { recursive: true, force: true });
     throw new Error(`the build failed (exit ${build.status ?? build.signal}):\n${build.stdout}${build.stderr}`);
   }
-  const modules = join(folder, 'node_modules');
-  mkdirSync(modules);
-  for (const name of readdirSync(join(root, 'node_modules'))) {
-    if (name !== 'tsx') symlinkSync(join(root, 'node_modules', name), join(modules, name));
+  for (const name of productionPackages()) {
+    if (name === 'tsx') continue;
+    mkdirSync(dirname(join(folder, 'node_modules', name)), { recursive: true });
+    symlinkSync(join(root, 'node_modules', name), join(folder, 'node_modules', name));
   }
   return { folder, remove: () => rmSync(folder, { recursive: true, force: true }) };
+}
+
+/** The top-level packages of node_modules that a production install has (`name` or `@scope/name`). */
+function productionPackages(): Set<string> {
+  // npm ls exits non-zero on an extraneous package, yet lists the tree: its output is what counts.
+  const list = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' });
+  const names = new Set<string>();
+  for (const path of list.stdout.split('\n')) {
+    const match = /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(relative(root, path));
+    if (match) names.add(match[1]!);
+  }
+  if (names.size === 0) throw new Error(`npm ls listed no production package:\n${list.stderr}`);
+  return names;
 }
 
 export type CommandResult = Readonly<{ status: number | null; output: string }>;
