@@ -126,7 +126,8 @@ describe('on MariaDB + BullMQ', () => {
       QUEUE_PREFIX: uniqueRedisPrefix('compiled'),
       API_TOKENS: `client:${tokens.client},operator:${tokens.operator}`,
     };
-    expect(runBuiltCommand(build, ['seed'], env).status).toBe(0);
+    const seed = runBuiltCommand(build, ['seed'], env);
+    expect(seed).toEqual({ status: 0, output: expect.stringMatching(/seeded \d+ catalog items/) });
 
     const processes = await startRoles(['serve', 'reactor', 'project', 'worker'], env);
     const { sagaId } = await postUntilAccepted(`http://127.0.0.1:${port}`, tokens.client, order);
