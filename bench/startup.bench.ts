@@ -13,7 +13,7 @@
  *     is ready too);
  *   - memory: RSS summed over the process and its descendants (tsx's wrapper and its node), from
  *     /proc, 500 ms after that line;
- *   - CPU: ms of CPU those processes spent up to that moment (printed only).
+ *   - CPU: ms of CPU those processes had spent by then (printed only).
  * `serve`, `reactor`, `project`, `worker` run alone on MariaDB + BullMQ (a migrated database of
  * their own, a fresh key prefix), as in production; `start` (all in one) on SQLite, as `npm start`.
  * Runs alternate between the ways, so a busy neighbour slows each alike.
