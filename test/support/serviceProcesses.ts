@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 /**
  * The service's processes as an operator starts them, for tests that kill them: `npm start`'s
  * command (`src/main.ts`: every role, HTTP included) or one CLI role, each a node process of its
- * own on the storage the test opened.
+ * own on the storage the test opened. From the sources through tsx, or from a build with plain node.
  */
 const root = join(__dirname, '..', '..');
 
@@ -22,7 +22,7 @@ export type ServiceProcess = Readonly<{
 export type ExitStatus = Readonly<{ code: number | null; signal: NodeJS.Signals | null }>;
 
 /** The log line each role writes once it runs. */
-const startedLine: Record<Role, RegExp> = {
+export const startedLine: Record<Role, RegExp> = {
   start: /HTTP API listening/,
   serve: /HTTP API listening/,
   reactor: /"subscription":"sagaReactor".*subscription started/,
@@ -36,6 +36,11 @@ export type ProcessOptions = Readonly<{
    * errors: for tests that break storage on purpose, where errors are expected and many.
    */
   logFile?: string;
+  /**
+   * The folder of a build (compiledBuild.ts): the role runs its compiled JavaScript with plain node,
+   * as in production (`node <build>/src/main.js`, `node <build>/src/infrastructure/cli/main.js <role>`).
+   */
+  build?: string;
 }>;
 
 export function startProcess(
@@ -43,9 +48,12 @@ export function startProcess(
   env: Readonly<Record<string, string>>,
   options: ProcessOptions = {},
 ): ServiceProcess {
-  const entry = role === 'start' ? ['src/main.ts'] : ['src/infrastructure/cli/main.ts', role];
-  const child = spawn(process.execPath, ['--import', 'tsx', ...entry], {
-    cwd: root,
+  const [program, ...roleArgs] = role === 'start' ? ['src/main'] : ['src/infrastructure/cli/main', role];
+  const args = options.build
+    ? [join(options.build, `${program}.js`), ...roleArgs]
+    : ['--import', 'tsx', `${program}.ts`, ...roleArgs];
+  const child = spawn(process.execPath, args, {
+    cwd: options.build ?? root,
     env: { ...process.env, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', options.logFile ? 'pipe' : 'inherit'],
   });
