@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { Redis } from 'ioredis';
 import type { Express } from 'express';
 import type { Knex } from 'knex';
 import type { CommandDependencies } from '../../application/commands/commandContext';
@@ -19,6 +20,9 @@ import { SqliteEventStore } from '../eventStore/sqliteEventStore';
 import { answerClientErrors } from '../http/clientErrors';
 import { createHttpApp } from '../http/createHttpApp';
 import { knexIdempotencyStore, type IdempotencyStore } from '../http/idempotencyStore';
+import { rateLimitWindowMs } from '../http/rateLimit';
+import { inProcessRateLimitCounter, type RateLimitCounter } from '../http/rateLimitCounter';
+import { rateLimitRedisOptions, redisRateLimitCounter } from '../http/redisRateLimitCounter';
 import { asLoggerPort, createLogger } from '../observability/logger';
 import { createMetrics, type FulfillmentMetrics } from '../observability/metrics';
 import { createParticipants, type Participants } from '../participants/createParticipants';
@@ -116,6 +120,31 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
     projectionLag: async () => ({ [orderFulfillmentSagasProjection.name]: await projectionLag() }),
   });
 
+  /**
+   * With REDIS_URL, every instance counts the per-token rate limit in Redis under the deployment's
+   * prefix. The connection is opened by the first HTTP app (roles that serve no HTTP never open it)
+   * and shared by every app of this service. Without REDIS_URL each app counts on its own.
+   */
+  let sharedRateLimit: RateLimitCounter | undefined;
+  const rateLimitCounter = (): RateLimitCounter | undefined => {
+    if (config.queue.kind !== 'bullmq') return undefined;
+    if (!sharedRateLimit) {
+      const redis = new Redis(config.queue.redisUrl, rateLimitRedisOptions);
+      // Connection errors show as requests counted in process: the counter logs those, once per outage.
+      redis.on('error', () => undefined);
+      onClose(async () => redis.disconnect());
+      sharedRateLimit = redisRateLimitCounter({
+        redis,
+        prefix: config.queue.prefix,
+        windowMs: rateLimitWindowMs,
+        fallback: inProcessRateLimitCounter(rateLimitWindowMs),
+        logger,
+        onFallback: () => metrics.rateLimitFallbacks.inc(),
+      });
+    }
+    return sharedRateLimit;
+  };
+
   const readiness = {
     database: async () => void (await serviceDb.raw('SELECT 1')),
     eventStore: async () => void (await eventStore.readAll({ after: 0, maxCount: 1 })),
@@ -160,6 +189,7 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
         catalog: participants.catalog,
         tokens: loadOrCreateApiTokens(config, logger),
         rateLimitPerMinute: config.rateLimitPerMinute,
+        rateLimitCounter: rateLimitCounter(),
         authFailuresPerMinute: config.authFailuresPerMinute,
         idempotencyStore,
         logger,

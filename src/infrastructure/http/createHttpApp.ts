@@ -15,6 +15,7 @@ import { useDirectJsonResponses } from './jsonResponse';
 import { buildOpenApiDocument } from './openApi';
 import { addOperationalRoutes, type ReadinessChecks } from './operationalRoutes';
 import { perTokenRateLimit } from './rateLimit';
+import type { RateLimitCounter } from './rateLimitCounter';
 import { requestContext } from './requestContext';
 import { securityHeaders } from './securityHeaders';
 import { validate } from './validate';
@@ -23,6 +24,8 @@ export type HttpDependencies = ApiDependencies &
   Readonly<{
     tokens: readonly ApiToken[];
     rateLimitPerMinute: number;
+    /** Where the per-token windows are counted; this app's own when absent. */
+    rateLimitCounter?: RateLimitCounter;
     authFailuresPerMinute: number;
     idempotencyStore: IdempotencyStore;
     logger: Logger;
@@ -57,7 +60,7 @@ export function createHttpApp(dependencies: HttpDependencies): Express {
     authenticate(dependencies.tokens),
     dependencies.authFailuresPerMinute,
   );
-  const rateLimited = perTokenRateLimit(dependencies.rateLimitPerMinute);
+  const rateLimited = perTokenRateLimit(dependencies.rateLimitPerMinute, dependencies.rateLimitCounter);
   const idempotent = idempotency(dependencies.idempotencyStore);
   const body = jsonBody();
   for (const route of routes) {
