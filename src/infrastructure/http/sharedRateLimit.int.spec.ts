@@ -65,6 +65,9 @@ describe('the per-token rate limit with REDIS_URL', () => {
     expect(await redis.pttl(keys[0]!)).toBeGreaterThan(55_000);
     expect(await redis.pttl(keys[0]!)).toBeLessThanOrEqual(60_000);
 
+    // Every count was shared: none fell back to this process's own.
+    expect((await request(first).get('/metrics')).text).toMatch(/^fulfillment_rate_limit_fallbacks_total 0$/m);
+
     // Another deployment (another prefix) on the same Redis has counts of its own.
     const elsewhere = await startService({ REDIS_URL: testRedisUrl, QUEUE_PREFIX: uniqueRedisPrefix('ratelimit') });
     expect((await listSagas(elsewhere)).status).toBe(200);
