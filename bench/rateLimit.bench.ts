@@ -70,6 +70,7 @@ async function limiterAlone() {
       redisRateLimitCounter({
         redis,
         prefix: uniqueRedisPrefix('bench-ratelimit'),
+        name: 'rate-limit',
         windowMs: 60_000,
         fallback: inProcessRateLimitCounter(60_000),
         logger: silentLogger,
@@ -116,7 +117,9 @@ async function main() {
           `${route.padEnd(20)} limit ${label.padEnd(10)} ${figures.cpuMicrosPerRequest.toFixed(0).padStart(5)} µs CPU/req  ${figures.requestsPerSecond.toFixed(0).padStart(5)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms  non-2xx ${figures.non2xx}  errors ${figures.errors}`,
         );
       }
-      const fallbacks = (await shared.metrics.rateLimitFallbacks.get()).values[0]?.value ?? 0;
+      const fallbacks = (await shared.metrics.rateLimitFallbacks.get()).values.find(
+        ({ labels }) => labels.limit === 'per_token',
+      )?.value;
       console.log(
         `${route.padEnd(20)} added by Redis: ${(inRedis!.cpuMicrosPerRequest - inProcess!.cpuMicrosPerRequest).toFixed(0)} µs CPU/req, p50 ${(inRedis!.p50 - inProcess!.p50).toFixed(2)} ms; requests counted in process meanwhile: ${fallbacks}`,
       );

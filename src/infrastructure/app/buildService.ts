@@ -18,6 +18,7 @@ import { createKnex } from '../database/knexClient';
 import { openEventStore } from './openEventStore';
 import { SqliteEventStore } from '../eventStore/sqliteEventStore';
 import { answerClientErrors } from '../http/clientErrors';
+import { authFailureWindowMs } from '../http/authFailureThrottle';
 import { createHttpApp } from '../http/createHttpApp';
 import { knexIdempotencyStore, type IdempotencyStore } from '../http/idempotencyStore';
 import { rateLimitWindowMs } from '../http/rateLimit';
@@ -121,28 +122,38 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
   });
 
   /**
-   * With REDIS_URL, every instance counts the per-token rate limit in Redis under the deployment's
-   * prefix. The connection is opened by the first HTTP app (roles that serve no HTTP never open it)
-   * and shared by every app of this service. Without REDIS_URL each app counts on its own.
+   * With REDIS_URL, every instance counts the per-token rate limit and the failed authentications
+   * per address in Redis under the deployment's prefix. The connection is opened by the first HTTP
+   * app (roles that serve no HTTP never open it) and shared by every app of this service. Without
+   * REDIS_URL each app counts on its own.
    */
-  let sharedRateLimit: RateLimitCounter | undefined;
-  const rateLimitCounter = (): RateLimitCounter | undefined => {
-    if (config.queue.kind !== 'bullmq') return undefined;
-    if (!sharedRateLimit) {
-      const redis = new Redis(config.queue.redisUrl, rateLimitRedisOptions);
-      // Connection errors show as requests counted in process: the counter logs those, once per outage.
+  let sharedLimits: Readonly<{ perToken: RateLimitCounter; authFailures: RateLimitCounter }> | undefined;
+  const sharedLimitCounters = () => {
+    if (config.queue.kind !== 'bullmq') return {};
+    if (!sharedLimits) {
+      const { redisUrl, prefix } = config.queue;
+      const redis = new Redis(redisUrl, rateLimitRedisOptions);
+      // Connection errors show as requests counted in process: the counters log those, once per outage.
       redis.on('error', () => undefined);
       onClose(async () => redis.disconnect());
-      sharedRateLimit = redisRateLimitCounter({
-        redis,
-        prefix: config.queue.prefix,
-        windowMs: rateLimitWindowMs,
-        fallback: inProcessRateLimitCounter(rateLimitWindowMs),
-        logger,
-        onFallback: () => metrics.rateLimitFallbacks.inc(),
-      });
+      const counter = (name: string, limit: string, windowMs: number) => {
+        metrics.rateLimitFallbacks.inc({ limit }, 0); // shown from the start, not from the first outage
+        return redisRateLimitCounter({
+          redis,
+          prefix,
+          name,
+          windowMs,
+          fallback: inProcessRateLimitCounter(windowMs),
+          logger,
+          onFallback: () => metrics.rateLimitFallbacks.inc({ limit }),
+        });
+      };
+      sharedLimits = {
+        perToken: counter('rate-limit', 'per_token', rateLimitWindowMs),
+        authFailures: counter('auth-failures', 'auth_failures', authFailureWindowMs),
+      };
     }
-    return sharedRateLimit;
+    return { rateLimitCounter: sharedLimits.perToken, authFailureCounter: sharedLimits.authFailures };
   };
 
   const readiness = {
@@ -189,7 +200,7 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
         catalog: participants.catalog,
         tokens: loadOrCreateApiTokens(config, logger),
         rateLimitPerMinute: config.rateLimitPerMinute,
-        rateLimitCounter: rateLimitCounter(),
+        ...sharedLimitCounters(),
         authFailuresPerMinute: config.authFailuresPerMinute,
         idempotencyStore,
         logger,

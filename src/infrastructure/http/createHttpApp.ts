@@ -27,6 +27,8 @@ export type HttpDependencies = ApiDependencies &
     /** Where the per-token windows are counted; this app's own when absent. */
     rateLimitCounter?: RateLimitCounter;
     authFailuresPerMinute: number;
+    /** Where failed authentications per address are counted; this app's own when absent. */
+    authFailureCounter?: RateLimitCounter;
     idempotencyStore: IdempotencyStore;
     logger: Logger;
     metrics: FulfillmentMetrics;
@@ -59,6 +61,8 @@ export function createHttpApp(dependencies: HttpDependencies): Express {
   const authenticated = throttleFailedAuthentication(
     authenticate(dependencies.tokens),
     dependencies.authFailuresPerMinute,
+    Date.now,
+    dependencies.authFailureCounter,
   );
   const rateLimited = perTokenRateLimit(dependencies.rateLimitPerMinute, dependencies.rateLimitCounter);
   const idempotent = idempotency(dependencies.idempotencyStore);

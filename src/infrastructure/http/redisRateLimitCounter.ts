@@ -42,6 +42,8 @@ export type RedisRateLimitCounterOptions = Readonly<{
   redis: Redis;
   /** The deployment's key prefix (QUEUE_PREFIX): instances with the same prefix share counts. */
   prefix: string;
+  /** What is counted, in keys and log lines: `rate-limit` (per token), `auth-failures` (per address). */
+  name: string;
   windowMs: number;
   /** Counts while Redis cannot: this process's own windows. */
   fallback: RateLimitCounter;
@@ -52,8 +54,8 @@ export type RedisRateLimitCounterOptions = Readonly<{
 }>;
 
 /**
- * The per-token windows in Redis under `<prefix>:rate-limit:<bucket>`, shared by every instance
- * on that Redis and prefix.
+ * Fixed windows in Redis under `<prefix>:<name>:<bucket>`, shared by every instance on that Redis
+ * and prefix: the per-token rate limit's, and the failed authentications per client address.
  *
  * When Redis is away or does not answer in time, the request is counted by `fallback` instead:
  * the API stays up and each process still limits on its own, as without REDIS_URL. Failing closed
@@ -64,7 +66,7 @@ export type RedisRateLimitCounterOptions = Readonly<{
  * first shared count after it an info line; each counts in `onFallback`.
  */
 export function redisRateLimitCounter(options: RedisRateLimitCounterOptions): RateLimitCounter {
-  const { prefix, windowMs, fallback, logger, onFallback, now = Date.now } = options;
+  const { prefix, name, windowMs, fallback, logger, onFallback, now = Date.now } = options;
   const redis = options.redis as ScriptedRedis;
   if (typeof redis.rateLimitHit !== 'function')
     redis.defineCommand('rateLimitHit', { numberOfKeys: 1, lua: hitScript });
@@ -76,7 +78,7 @@ export function redisRateLimitCounter(options: RedisRateLimitCounterOptions): Ra
       sharing = false;
       logger.warn(
         { err: error ?? new Error(`the Redis connection is ${redis.status}`), prefix },
-        'rate limit: Redis is not answering, so each process counts its own requests until it does (the limit holds per process meanwhile); check REDIS_URL and that Redis is up',
+        `${name}: Redis is not answering, so each process counts on its own until it does (the limit holds per process meanwhile); check REDIS_URL and that Redis is up`,
       );
     }
     onFallback();
@@ -85,7 +87,7 @@ export function redisRateLimitCounter(options: RedisRateLimitCounterOptions): Ra
   const shared = ([hits, resetInMs]: [number, number]): WindowCount => {
     if (!sharing) {
       sharing = true;
-      logger.info({ prefix }, 'rate limit: counting in Redis again, shared by every instance');
+      logger.info({ prefix }, `${name}: counting in Redis again, shared by every instance`);
     }
     return { hits, resetInMs };
   };
@@ -93,7 +95,7 @@ export function redisRateLimitCounter(options: RedisRateLimitCounterOptions): Ra
   return {
     hit(bucket) {
       if (!answering.has(redis.status) || (askAgainAt > 0 && now() < askAgainAt)) return countHere(bucket);
-      return redis.rateLimitHit(`${prefix}:rate-limit:${bucket}`, windowMs).then(shared, (error: unknown) => {
+      return redis.rateLimitHit(`${prefix}:${name}:${bucket}`, windowMs).then(shared, (error: unknown) => {
         askAgainAt = now() + sharedCountRetryAfterMs;
         return countHere(bucket, error);
       });

@@ -147,7 +147,8 @@ export function createMetrics(options: Readonly<{ defaultMetrics?: boolean }> = 
     }),
     rateLimitFallbacks: new Counter({
       name: 'fulfillment_rate_limit_fallbacks_total',
-      help: 'Requests the per-token rate limit counted in this process alone because Redis, where instances share the count, did not answer in time',
+      help: 'Hits counted in this process alone because Redis, where instances share the count, did not answer in time: limit per_token (requests) or auth_failures (failed authentications)',
+      labelNames: ['limit'] as const,
       registers,
     }),
     /** Hands the gauges the functions they read when scraped. */

@@ -13,7 +13,7 @@ import { rateLimitRedisOptions, redisRateLimitCounter, sharedCountTimeoutMs } fr
 
 /**
  * With REDIS_URL, every `serve` instance on the same Redis and QUEUE_PREFIX shares each token's
- * rate limit; without it each process counts on its own; and when Redis does not answer, each
+ * rate limit and each address's failed authentications; without it each process counts on its own; and when Redis does not answer, each
  * process counts on its own again, within a bounded wait. Real Redis, a prefix of this run's own.
  */
 const limit = 4;
@@ -66,7 +66,9 @@ describe('the per-token rate limit with REDIS_URL', () => {
     expect(await redis.pttl(keys[0]!)).toBeLessThanOrEqual(60_000);
 
     // Every count was shared: none fell back to this process's own.
-    expect((await request(first).get('/metrics')).text).toMatch(/^fulfillment_rate_limit_fallbacks_total 0$/m);
+    expect((await request(first).get('/metrics')).text).toMatch(
+      /^fulfillment_rate_limit_fallbacks_total\{limit="per_token"\} 0$/m,
+    );
 
     // Another deployment (another prefix) on the same Redis has counts of its own.
     const elsewhere = await startService({ REDIS_URL: testRedisUrl, QUEUE_PREFIX: uniqueRedisPrefix('ratelimit') });
@@ -84,6 +86,7 @@ describe('the per-token rate limit with REDIS_URL', () => {
           redisRateLimitCounter({
             redis: connect(),
             prefix,
+            name: 'rate-limit',
             windowMs,
             fallback: inProcessRateLimitCounter(windowMs),
             logger: silentLogger,
@@ -101,6 +104,35 @@ describe('the per-token rate limit with REDIS_URL', () => {
     await new Promise((resolve) => setTimeout(resolve, windowMs + 100));
     expect((await request(first).get('/')).status).toBe(200);
     expect((await request(second).get('/')).headers.ratelimit).toMatch(new RegExp(`; r=${limit - 2}; t=1$`));
+  });
+});
+
+describe('the failed-authentication throttle with REDIS_URL', () => {
+  it('counts an address’s failures over every instance on the prefix, and each refuses it by its next request', async () => {
+    const prefix = uniqueRedisPrefix('authfailures');
+    const shared = { REDIS_URL: testRedisUrl, QUEUE_PREFIX: prefix, AUTH_FAILURES_PER_MINUTE: '3' };
+    const [first, second] = [await startService(shared), await startService(shared)];
+    const guess = (app: express.Express, i: number) =>
+      request(app).get('/sagas').set('Authorization', `Bearer guess-${i}-0123456789abcdef`);
+    // Three failures spread over both: the limit, counted once.
+    for (const [i, app] of [first, second, first].entries()) expect((await guess(app, i)).status).toBe(401);
+    // The instance that counted the third refuses the address at once, a valid token included.
+    const refused = await listSagas(first);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(58);
+    expect(refused.body).toEqual({
+      error: { code: 'RATE_LIMITED', message: expect.stringMatching(/failed authentications from this address/) },
+    });
+    // The other refuses the fourth failure over both with 429 too, and from then on every request.
+    expect((await guess(second, 3)).status).toBe(429);
+    expect((await listSagas(second)).status).toBe(429);
+
+    const redis = connect();
+    expect(await redis.get(`${prefix}:auth-failures:127.0.0.1`)).toBe('4');
+    expect(await redis.pttl(`${prefix}:auth-failures:127.0.0.1`)).toBeGreaterThan(55_000);
+    // Another prefix has counts of its own.
+    const elsewhere = await startService({ ...shared, QUEUE_PREFIX: uniqueRedisPrefix('authfailures') });
+    expect((await listSagas(elsewhere)).status).toBe(200);
   });
 });
 
@@ -124,6 +156,7 @@ describe('the per-token rate limit when Redis does not answer', () => {
         redisRateLimitCounter({
           redis,
           prefix: uniqueRedisPrefix('ratelimit-away'),
+          name: 'rate-limit',
           windowMs: 60_000,
           fallback: inProcessRateLimitCounter(60_000),
           logger,
