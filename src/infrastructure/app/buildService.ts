@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { Redis } from 'ioredis';
 import type { Express } from 'express';
 import type { Knex } from 'knex';
 import type { CommandDependencies } from '../../application/commands/commandContext';
@@ -17,8 +18,12 @@ import { createKnex } from '../database/knexClient';
 import { openEventStore } from './openEventStore';
 import { SqliteEventStore } from '../eventStore/sqliteEventStore';
 import { answerClientErrors } from '../http/clientErrors';
+import { authFailureWindowMs } from '../http/authFailureThrottle';
 import { createHttpApp } from '../http/createHttpApp';
 import { knexIdempotencyStore, type IdempotencyStore } from '../http/idempotencyStore';
+import { rateLimitWindowMs } from '../http/rateLimit';
+import { inProcessRateLimitCounter, type RateLimitCounter } from '../http/rateLimitCounter';
+import { rateLimitRedisOptions, redisRateLimitCounter } from '../http/redisRateLimitCounter';
 import { asLoggerPort, createLogger } from '../observability/logger';
 import { createMetrics, type FulfillmentMetrics } from '../observability/metrics';
 import { createParticipants, type Participants } from '../participants/createParticipants';
@@ -116,6 +121,41 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
     projectionLag: async () => ({ [orderFulfillmentSagasProjection.name]: await projectionLag() }),
   });
 
+  /**
+   * With REDIS_URL, every instance counts the per-token rate limit and the failed authentications
+   * per address in Redis under the deployment's prefix. The connection is opened by the first HTTP
+   * app (roles that serve no HTTP never open it) and shared by every app of this service. Without
+   * REDIS_URL each app counts on its own.
+   */
+  let sharedLimits: Readonly<{ perToken: RateLimitCounter; authFailures: RateLimitCounter }> | undefined;
+  const sharedLimitCounters = () => {
+    if (config.queue.kind !== 'bullmq') return {};
+    if (!sharedLimits) {
+      const { redisUrl, prefix } = config.queue;
+      const redis = new Redis(redisUrl, rateLimitRedisOptions);
+      // Connection errors show as requests counted in process: the counters log those, once per outage.
+      redis.on('error', () => undefined);
+      onClose(async () => redis.disconnect());
+      const counter = (name: string, limit: string, windowMs: number) => {
+        metrics.rateLimitFallbacks.inc({ limit }, 0); // shown from the start, not from the first outage
+        return redisRateLimitCounter({
+          redis,
+          prefix,
+          name,
+          windowMs,
+          fallback: inProcessRateLimitCounter(windowMs),
+          logger,
+          onFallback: () => metrics.rateLimitFallbacks.inc({ limit }),
+        });
+      };
+      sharedLimits = {
+        perToken: counter('rate-limit', 'per_token', rateLimitWindowMs),
+        authFailures: counter('auth-failures', 'auth_failures', authFailureWindowMs),
+      };
+    }
+    return { rateLimitCounter: sharedLimits.perToken, authFailureCounter: sharedLimits.authFailures };
+  };
+
   const readiness = {
     database: async () => void (await serviceDb.raw('SELECT 1')),
     eventStore: async () => void (await eventStore.readAll({ after: 0, maxCount: 1 })),
@@ -160,6 +200,7 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
         catalog: participants.catalog,
         tokens: loadOrCreateApiTokens(config, logger),
         rateLimitPerMinute: config.rateLimitPerMinute,
+        ...sharedLimitCounters(),
         authFailuresPerMinute: config.authFailuresPerMinute,
         idempotencyStore,
         logger,

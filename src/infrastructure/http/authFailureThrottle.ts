@@ -1,8 +1,9 @@
-import type { RequestHandler } from 'express';
+import type { NextFunction, RequestHandler, Response } from 'express';
 import { failureWindows } from './failureWindows';
 import { AuthenticationThrottledError, UnauthorizedError } from './httpErrors';
+import type { RateLimitCounter, WindowCount } from './rateLimitCounter';
 
-const windowMs = 60_000;
+export const authFailureWindowMs = 60_000;
 /** Addresses tracked at once: some 10 MB at most. Past it the oldest windows are forgotten first. */
 const maxTrackedAddresses = 100_000;
 
@@ -19,24 +20,57 @@ const maxTrackedAddresses = 100_000;
  *
  * The address is express's `req.ip`: the socket's, or the client's from X-Forwarded-For where the
  * app trusts a proxy.
+ *
+ * With `shared` (Redis, REDIS_URL set), a failure is counted there, for every instance, and this
+ * process takes the shared count and window as its own: an address is refused by each instance
+ * once it has failed past the limit over all of them, at the latest at its first failure there
+ * after that (so N instances allow at most `failuresPerMinute + N - 1` guesses a minute, rather
+ * than N times as many); a failure past the limit over every instance is itself answered 429.
+ * Only failures pay the round trip: the hot path stays the local lookup.
  */
 export function throttleFailedAuthentication(
   authenticate: RequestHandler,
   failuresPerMinute: number,
   now: () => number = Date.now,
+  shared?: RateLimitCounter,
 ): RequestHandler {
-  const failures = failureWindows({ limit: failuresPerMinute, windowMs, maxKeys: maxTrackedAddresses });
+  const failures = failureWindows({
+    limit: failuresPerMinute,
+    windowMs: authFailureWindowMs,
+    maxKeys: maxTrackedAddresses,
+  });
+  const refuse = (res: Response, next: NextFunction, retryAfterSeconds: number) => {
+    res.setHeader('Retry-After', String(retryAfterSeconds));
+    next(new AuthenticationThrottledError(failuresPerMinute));
+  };
+  /** Counts a failure in Redis; one past the limit over every instance is refused like the next ones. */
+  const recordShared = (
+    counter: RateLimitCounter,
+    res: Response,
+    next: NextFunction,
+    address: string,
+    failure: unknown,
+  ) => {
+    const take = ({ hits, resetInMs }: WindowCount) => {
+      const time = now();
+      failures.recordCount(address, hits, time + resetInMs, time);
+      if (hits > failuresPerMinute) refuse(res, next, Math.max(1, Math.ceil(resetInMs / 1000)));
+      else next(failure);
+    };
+    const counted = counter.hit(address);
+    if (counted instanceof Promise) counted.then(take, next);
+    else take(counted);
+  };
   return (req, res, next) => {
     const time = now();
     if (failures.active(time)) {
       const retryAfter = failures.retryAfterSeconds(clientKeyOf(req.ip), time);
-      if (retryAfter !== undefined) {
-        res.setHeader('Retry-After', String(retryAfter));
-        return next(new AuthenticationThrottledError(failuresPerMinute));
-      }
+      if (retryAfter !== undefined) return refuse(res, next, retryAfter);
     }
     authenticate(req, res, (error?: unknown) => {
-      if (error instanceof UnauthorizedError) failures.recordFailure(clientKeyOf(req.ip), time);
+      if (!(error instanceof UnauthorizedError)) return next(error);
+      if (shared) return recordShared(shared, res, next, clientKeyOf(req.ip), error);
+      failures.recordFailure(clientKeyOf(req.ip), time);
       next(error);
     });
   };

@@ -4,6 +4,7 @@ import { silentLogger } from '../../application/ports/logger';
 import { authenticate } from './authentication';
 import { clientKeyOf, throttleFailedAuthentication } from './authFailureThrottle';
 import { errorMiddleware } from './errorMiddleware';
+import { inProcessRateLimitCounter } from './rateLimitCounter';
 
 /**
  * Failed authentications per client address. The app trusts X-Forwarded-For here, so one test
@@ -87,6 +88,41 @@ describe('throttleFailedAuthentication', () => {
     for (let i = 1; i <= limit; i++) await from(app, `2001:db8:1:2::${i}`, 'wrong-token');
     expect((await from(app, '2001:db8:1:2:ffff::9')).status).toBe(429);
     expect((await from(app, '2001:db8:1:3::1')).status).toBe(200);
+  });
+});
+
+describe('throttleFailedAuthentication with a shared count', () => {
+  // Two instances' throttles on one count, as with Redis; the in-process counter stands in for it.
+  function twoInstances() {
+    const shared = inProcessRateLimitCounter(60_000);
+    return [0, 1].map(() => {
+      const app = express();
+      app.set('trust proxy', true);
+      const throttled = throttleFailedAuthentication(
+        authenticate([{ role: 'client', token }]),
+        limit,
+        Date.now,
+        shared,
+      );
+      const context: express.RequestHandler = (_req, res, next) => {
+        res.locals.context = { requestId: 'test' };
+        next();
+      };
+      app.get('/', context, throttled, (_req, res) => void res.json({ ok: true }));
+      app.use(errorMiddleware(silentLogger));
+      return app;
+    }) as [express.Express, express.Express];
+  }
+
+  it('refuses the address once its failures over both pass the limit: at once where counted, at its next failure elsewhere', async () => {
+    const [first, second] = twoInstances();
+    for (const app of [first, second, first]) expect((await from(app, '203.0.113.7', 'wrong-token')).status).toBe(401);
+    expect((await from(first, '203.0.113.7')).status).toBe(429);
+    expect((await from(second, '198.51.100.1')).status).toBe(200);
+    const past = await from(second, '203.0.113.7', 'wrong-token');
+    expect(past.status).toBe(429);
+    expect(past.headers['retry-after']).toBe('60');
+    expect((await from(second, '203.0.113.7')).status).toBe(429);
   });
 });
 

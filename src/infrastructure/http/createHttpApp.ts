@@ -15,6 +15,7 @@ import { useDirectJsonResponses } from './jsonResponse';
 import { buildOpenApiDocument } from './openApi';
 import { addOperationalRoutes, type ReadinessChecks } from './operationalRoutes';
 import { perTokenRateLimit } from './rateLimit';
+import type { RateLimitCounter } from './rateLimitCounter';
 import { requestContext } from './requestContext';
 import { securityHeaders } from './securityHeaders';
 import { validate } from './validate';
@@ -23,7 +24,11 @@ export type HttpDependencies = ApiDependencies &
   Readonly<{
     tokens: readonly ApiToken[];
     rateLimitPerMinute: number;
+    /** Where the per-token windows are counted; this app's own when absent. */
+    rateLimitCounter?: RateLimitCounter;
     authFailuresPerMinute: number;
+    /** Where failed authentications per address are counted; this app's own when absent. */
+    authFailureCounter?: RateLimitCounter;
     idempotencyStore: IdempotencyStore;
     logger: Logger;
     metrics: FulfillmentMetrics;
@@ -56,8 +61,10 @@ export function createHttpApp(dependencies: HttpDependencies): Express {
   const authenticated = throttleFailedAuthentication(
     authenticate(dependencies.tokens),
     dependencies.authFailuresPerMinute,
+    Date.now,
+    dependencies.authFailureCounter,
   );
-  const rateLimited = perTokenRateLimit(dependencies.rateLimitPerMinute);
+  const rateLimited = perTokenRateLimit(dependencies.rateLimitPerMinute, dependencies.rateLimitCounter);
   const idempotent = idempotency(dependencies.idempotencyStore);
   const body = jsonBody();
   for (const route of routes) {

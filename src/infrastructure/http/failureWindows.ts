@@ -11,6 +11,8 @@ export type FailureWindows = Readonly<{
   /** Seconds until `key` may try again once it has used up its failures; undefined while it may. */
   retryAfterSeconds(key: string, now: number): number | undefined;
   recordFailure(key: string, now: number): void;
+  /** Takes a key's window as a store shared by every instance counts it (failures so far, end). */
+  recordCount(key: string, failures: number, endsAt: number, now: number): void;
   /** Keys held, expired ones not yet dropped included. */
   size(): number;
 }>;
@@ -49,6 +51,15 @@ export function failureWindows({ limit, windowMs, maxKeys }: FailureWindowsOptio
       dropExpiredAndOverflow(now);
       windows.set(key, { failures: 1, endsAt: now + windowMs });
       if (windows.size === 1) oldestEndsAt = now + windowMs;
+    },
+    recordCount: (key, failures, endsAt, now) => {
+      windows.delete(key);
+      dropExpiredAndOverflow(now);
+      // A shared window started where the first failure was counted, maybe before others held here:
+      // it may end before them, so the front of the map is no longer always the first to end. That
+      // only keeps an ended window a little longer; every lookup checks `endsAt`.
+      windows.set(key, { failures, endsAt });
+      oldestEndsAt = Math.min(oldestEndsAt, endsAt);
     },
     size: () => windows.size,
   };

@@ -58,4 +58,15 @@ describe('failureWindows', () => {
     expect(windows.retryAfterSeconds('b', windowMs + 1)).toBeUndefined();
     expect(windows.retryAfterSeconds('c', windowMs + 1)).toBe(60);
   });
+
+  it('takes a shared store’s count and end for a key, ending before windows held longer', () => {
+    const windows = failureWindows({ limit: 3, windowMs, maxKeys: 10 });
+    windows.recordFailure('a', 0);
+    windows.recordCount('b', 3, 20_000, 10_000); // counted elsewhere since before a's window
+    expect(windows.retryAfterSeconds('b', 10_000)).toBe(10);
+    expect(windows.active(20_000)).toBe(true);
+    expect(windows.retryAfterSeconds('b', 20_000)).toBeUndefined();
+    windows.recordCount('b', 2, 80_000, 20_000);
+    expect(windows.retryAfterSeconds('b', 20_000)).toBeUndefined();
+  });
 });

@@ -145,6 +145,12 @@ export function createMetrics(options: Readonly<{ defaultMetrics?: boolean }> = 
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
+    rateLimitFallbacks: new Counter({
+      name: 'fulfillment_rate_limit_fallbacks_total',
+      help: 'Hits counted in this process alone because Redis, where instances share the count, did not answer in time: limit per_token (requests) or auth_failures (failed authentications)',
+      labelNames: ['limit'] as const,
+      registers,
+    }),
     /** Hands the gauges the functions they read when scraped. */
     bindMetricSources(bound: typeof sources) {
       Object.assign(sources, bound);
