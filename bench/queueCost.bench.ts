@@ -32,6 +32,7 @@ import { migrateToLatest } from '../src/infrastructure/database/migrate';
 import { BullmqJobQueue, defaultQueueName } from '../src/infrastructure/queue/bullmqJobQueue';
 import { SqliteJobQueue } from '../src/infrastructure/queue/sqliteJobQueue';
 import { prepareJobStatements } from '../src/infrastructure/queue/sqliteJobStatements';
+import { runBench } from './support/benchMain';
 
 const redisUrl = process.env.REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const jobCount = Number(process.argv[2] ?? 10_000);
@@ -499,10 +500,7 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(async () => {
+  await main();
+  return 0;
+});

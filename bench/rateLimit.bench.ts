@@ -26,6 +26,7 @@ import { createMetrics } from '../src/infrastructure/observability/metrics';
 import { testRedisUrl, uniqueRedisPrefix } from '../src/testing/testServices';
 import { orderBody } from './support/sagaLog';
 import { measureInTurns, type LoadOptions } from './support/serverCpu';
+import { runBench } from './support/benchMain';
 
 const rate = Number(process.env.RATE ?? 250);
 const duration = Number(process.env.DURATION ?? 15);
@@ -131,10 +132,7 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(async () => {
+  await main();
+  return 0;
+});

@@ -1,9 +1,8 @@
 /**
- * The entry point of a bench that starts service processes (bench/saga.bench.ts, e2e.bench.ts,
- * http.bench.ts): runs `main`, which returns how many cases failed, and exits 0, 1 (a case failed
- * or the bench threw) or 130 (interrupted). Ctrl-C (or SIGTERM) stops the service processes so
- * that the running case fails fast and drops its storage, and `interrupted()` tells the bench to
- * start no further case; a second Ctrl-C exits at once.
+ * The entry point of every bench: runs `main`, which returns how many cases failed, and exits 0, 1
+ * (a case failed or the bench threw) or 130 (interrupted). Ctrl-C (or SIGTERM) stops the service
+ * processes a bench started, so that the running case fails fast and drops its storage, and
+ * `interrupted()` tells the bench to start no further case; a second Ctrl-C exits at once.
  */
 import { running, stopAll } from './serviceProcesses';
 

@@ -24,6 +24,7 @@ import { createMetrics } from '../../src/infrastructure/observability/metrics';
 import { rebuildSagasProjection } from '../../src/infrastructure/readModel/projectionRebuild';
 import { orderBody, writeCompletedSagas } from './sagaLog';
 import { measureServerCpu, type LoadOptions } from './serverCpu';
+import { runBench } from './benchMain';
 
 const cases = (process.env.CASES ?? 'bare,post,saga,stats').split(',');
 const rate = Number(process.env.RATE ?? 250);
@@ -104,10 +105,7 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(async () => {
+  await main();
+  return 0;
+});
