@@ -26,6 +26,8 @@ const unavailableCodes: ReadonlySet<string> = new Set([
 const closedConnection = /closed state|Connection lost|Pool is closed|Connection is closed/i;
 
 export function isStorageUnavailable(error: unknown): boolean {
+  // An adapter that knows its client's errors (EventStoreDB: esdbMapping.ts) says so with this class.
+  if (error instanceof StorageUnavailableError) return true;
   const { code, errno, message } = (error ?? {}) as { code?: unknown; errno?: unknown; message?: unknown };
   // MariaDB's "this account is locked" (4151) has no name in mysql2's list.
   return (
@@ -38,8 +40,9 @@ export function isStorageUnavailable(error: unknown): boolean {
 /** Seconds a client is told to wait before it retries a request that met an unavailable store. */
 export const retryAfterSeconds = 2;
 
+/** Our storage away, as the service says it; `cause` is the driver's or client's own error, when there is one. */
 export class StorageUnavailableError extends FulfillmentError {
-  constructor() {
+  constructor(override readonly cause?: unknown) {
     super(
       'UNAVAILABLE',
       `the service's storage is unavailable for now; nothing was changed: retry in ${retryAfterSeconds} s`,

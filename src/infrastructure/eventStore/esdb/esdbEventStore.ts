@@ -31,6 +31,7 @@ import {
   toConcurrencyError,
   toEsdbExpectedRevision,
   toReadPosition,
+  toStorageError,
 } from './esdbMapping';
 
 /**
@@ -48,11 +49,26 @@ export class EsdbEventStore implements EventStore {
 
   constructor(readonly client: EventStoreDBClient) {}
 
-  async appendToStream(
-    stream: string,
-    events: readonly NewEvent[],
-    options: AppendOptions = {},
-  ): Promise<AppendResult> {
+  // The port's calls. Each turns the client's "the server is away for now" into our storage being
+  // unavailable (esdbMapping.ts: toStorageError), so that callers wait and retry rather than fail.
+
+  appendToStream(stream: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    return storageErrorsMapped(() => this.append(stream, events, options));
+  }
+
+  readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    return storageErrorsMapped(() => this.readEvents(stream, options));
+  }
+
+  readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    return storageErrorsMapped(() => this.readAllPages(options));
+  }
+
+  headPosition(): Promise<number> {
+    return storageErrorsMapped(() => this.readHeadPosition());
+  }
+
+  private async append(stream: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
     const proposed = events.map(toEsdbEvent);
     if (proposed.length === 0) return this.streamHead(stream, expected);
@@ -81,7 +97,7 @@ export class EsdbEventStore implements EventStore {
     return { nextExpectedRevision: Number(result.nextExpectedRevision), lastPosition };
   }
 
-  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+  private async readEvents(stream: string, options: ReadStreamOptions): Promise<RecordedEvent[]> {
     const events = await this.readRawStream(stream, options);
     return events.map(fromEsdbEvent);
   }
@@ -92,7 +108,7 @@ export class EsdbEventStore implements EventStore {
    * position includes the event there. An undecodable event ends the batch before it; read first,
    * it throws, so the follower stops on it rather than skipping it.
    */
-  async readAll({ after, maxCount }: ReadAllOptions): Promise<RecordedEvent[]> {
+  private async readAllPages({ after, maxCount }: ReadAllOptions): Promise<RecordedEvent[]> {
     const pageSize = Math.min(Math.max(maxCount + 1, 100), 1000);
     const found: RecordedEvent[] = [];
     let seenUpTo = BigInt(after);
@@ -124,7 +140,7 @@ export class EsdbEventStore implements EventStore {
   }
 
   /** The commit position of the newest event of ours among the last page of $all (0 when none). */
-  async headPosition(): Promise<number> {
+  private async readHeadPosition(): Promise<number> {
     for await (const resolved of this.client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 100 })) {
       if (resolved.event && !isSystemEvent(resolved.event)) return Number(resolved.event.position.commit);
     }
@@ -220,5 +236,13 @@ function decodeOrStop(event: AllStreamRecordedEvent, canStop: boolean): Recorded
   } catch (error) {
     if (canStop && error instanceof EventDecodingError) return undefined;
     throw error;
+  }
+}
+
+async function storageErrorsMapped<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toStorageError(error);
   }
 }

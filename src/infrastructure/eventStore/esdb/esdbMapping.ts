@@ -1,6 +1,10 @@
 import {
   ANY,
+  DeadlineExceededError,
   NO_STREAM,
+  NotLeaderError,
+  TimeoutError,
+  UnavailableError,
   START,
   STREAM_EXISTS,
   type AppendExpectedRevision,
@@ -11,6 +15,7 @@ import {
 } from '@eventstore/db-client';
 import { ConcurrencyError } from '../../../application/errors';
 import type { ExpectedRevision } from '../../../application/ports/eventStore';
+import { StorageUnavailableError } from '../../database/storageUnavailable';
 import { assertExpectedRevision } from '../eventRows';
 
 /**
@@ -90,4 +95,18 @@ export function commitPositionOf(event: Readonly<{ streamId: string; revision: b
     );
   }
   return position;
+}
+
+/**
+ * The client's errors that say the server is away for now — unreachable, electing a leader, not
+ * answering in time — as our storage unavailable: a request then answers 503 with Retry-After, a
+ * job's try is deferred without spending an attempt, a follower retries. Any other error is kept.
+ */
+export function toStorageError(error: unknown): unknown {
+  const away =
+    error instanceof UnavailableError ||
+    error instanceof NotLeaderError ||
+    error instanceof DeadlineExceededError ||
+    error instanceof TimeoutError;
+  return away ? new StorageUnavailableError(error) : error;
 }
