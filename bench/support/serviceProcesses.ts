@@ -9,7 +9,6 @@
  * which the service handles by closing cleanly).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const root = join(__dirname, '..', '..');
@@ -95,16 +94,8 @@ export async function stopAll(processes: readonly Spawned[]): Promise<void> {
   );
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** Re-exported for the benches: the one the tests use. */
+export { freePort } from '../../src/testing/freePort';
 
 /** Polls GET /readyz until it answers 200; fails early if a process has died. */
 export async function waitReady(baseUrl: string, processes: readonly Spawned[], timeoutMs = 60_000): Promise<void> {
