@@ -1,3 +1,4 @@
+import { streamName } from '../src/domain/events';
 import { freePort } from '../src/testing/freePort';
 import type { Participants } from '../src/infrastructure/participants/createParticipants';
 import { postUntilAccepted } from './support/orderClient';
@@ -145,7 +146,20 @@ describe.each(cases)('a SIGKILL of $name', ({ backend, roles, kills, posting }) 
       'every saga to end after the crashes',
       async () => ((await finished()) === orderCount ? true : undefined),
       180_000,
-    );
+    ).catch(async (error: unknown) => {
+      // Say which sagas did not end, and where they stand, before failing: a stranding is rare.
+      for (const saga of placed.values()) {
+        const state = await sagaState(storage.eventStore, saga.sagaId);
+        if (!state || !(finalStates as readonly string[]).includes(state)) {
+          const events = await storage.eventStore.readStream(streamName.saga(saga.sagaId)).catch(() => []);
+          console.error(
+            `saga ${saga.sagaId} (order ${saga.orderId}) did not end: ${state}`,
+            events.map((e) => e.type),
+          );
+        }
+      }
+      throw error;
+    });
 
     // Graceful shutdown: SIGTERM, current work finishes, exit 0.
     await Promise.all(processes.map((service) => service.started));
