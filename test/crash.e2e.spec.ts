@@ -1,3 +1,6 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { streamName } from '../src/domain/events';
 import { freePort } from '../src/testing/freePort';
 import type { Participants } from '../src/infrastructure/participants/createParticipants';
@@ -100,8 +103,10 @@ describe.each(cases)('a SIGKILL of $name', ({ backend, roles, kills, posting }) 
       JOB_ATTEMPTS: '4',
       JOB_BACKOFF_MS: '20',
     };
+    // Each role's whole log, kept for the case where a saga is stranded.
+    const logs = await mkdtemp(join(tmpdir(), 'crash-logs-'));
     const start = (role: Role) => {
-      const service = startProcess(role, env);
+      const service = startProcess(role, env, { logFile: join(logs, `${role}-${running.length}.log`) });
       running.push(service);
       return service;
     };
@@ -158,6 +163,7 @@ describe.each(cases)('a SIGKILL of $name', ({ backend, roles, kills, posting }) 
           );
         }
       }
+      console.error(`each role's log is in ${logs}`);
       throw error;
     });
 

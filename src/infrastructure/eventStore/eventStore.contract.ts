@@ -313,6 +313,39 @@ export function describeEventStoreContract(name: string, factory: EventStoreHarn
         expect(repeatedWithAny).toEqual(first);
         expect(idsOf(await store.readStream(stream))).toHaveLength(4);
       });
+
+      // A follower redelivered a longer batch than it first handled: its append repeats the
+      // events it stored then and adds new ones, expecting the revision it started from. That is a
+      // stale revision, to reload and decide again — not ids reused for new events.
+      it.each([
+        ['no_stream', 'no_stream' as const],
+        ['a stale revision', 0],
+      ])('rejects stored events followed by new ones at %s with a ConcurrencyError', async (_case, expected) => {
+        const stream = newStream();
+        const [first, second, third] = sampleSagaEvents(3);
+        await store.appendToStream(stream, [first!, second!], { expectedRevision: 'no_stream' });
+        const stale = expected === 'no_stream' ? [first!, second!, third!] : [second!, third!];
+
+        const error = await store
+          .appendToStream(stream, stale, { expectedRevision: expected })
+          .catch((caught: unknown) => caught);
+
+        expect(error).toBeInstanceOf(ConcurrencyError);
+        expect(idsOf(await store.readStream(stream))).toEqual(idsOf([first!, second!]));
+      });
+
+      it('rejects stored events followed by new ones at the current revision as reused ids', async () => {
+        const stream = newStream();
+        const [first, second] = sampleSagaEvents(2);
+        const stored = await store.appendToStream(stream, [first!], { expectedRevision: 'no_stream' });
+
+        const error = await store
+          .appendToStream(stream, [first!, second!], { expectedRevision: stored.nextExpectedRevision })
+          .catch((caught: unknown) => caught);
+
+        expect((error as { code?: string }).code).toBe('EVENT_ID_REUSED');
+        expect(idsOf(await store.readStream(stream))).toEqual(idsOf([first!]));
+      });
     });
 
     describe('schema validation', () => {

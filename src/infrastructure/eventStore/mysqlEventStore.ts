@@ -228,6 +228,9 @@ export class MysqlEventStore implements EventStore {
         const repeated = await this.repeatedAppend(stream, rows);
         if (repeated) return repeated;
         if (isUniqueViolation(error) && String((error as Error).message).includes('events_event_id_unique')) {
+          // Stored events at a revision that no longer holds are a stale caller (a redelivered
+          // batch longer than the first): the revision conflict is what it must hear, to reload.
+          checkExpectedRevision(stream, expected, await this.streamRevision(stream));
           throw new EventIdReusedError(stream);
         }
         const resolvesItsOwnRevision = expected === 'any' || expected === 'stream_exists';

@@ -173,7 +173,10 @@ export class SqliteEventStore implements EventStore {
       const stored = eventIds.flatMap((id) => this.statements.storedId.all(id));
       const repeated = repeatedAppendResult(stream, eventIds, stored);
       if (repeated) return { ok: true, result: repeated, stored: false };
-      return { ok: false, error: stored.length > 0 ? new EventIdReusedError(stream) : error };
+      // Stored events at a revision that no longer holds are a stale caller (a redelivered batch
+      // longer than the first): the revision conflict is what it must hear, to reload.
+      const reused = stored.length > 0 && !(error instanceof ConcurrencyError);
+      return { ok: false, error: reused ? new EventIdReusedError(stream) : error };
     }
   }
 

@@ -74,7 +74,7 @@ export class EsdbEventStore implements EventStore {
     if (proposed.length === 0) return this.streamHead(stream, expected);
     const ids = proposed.map((event) => event.id);
 
-    const repeated = await this.repeatedAppend(stream, ids);
+    const repeated = await this.repeatedAppend(stream, ids, expected);
     if (repeated) return repeated;
     let result: EsdbAppendResult;
     try {
@@ -83,14 +83,14 @@ export class EsdbEventStore implements EventStore {
       });
     } catch (error) {
       if (!(error instanceof WrongExpectedVersionError)) throw error;
-      const repeated = await this.repeatedAppend(stream, ids);
+      const repeated = await this.repeatedAppend(stream, ids, expected);
       if (repeated) return repeated;
       throw toConcurrencyError(stream, error);
     }
     // The server reports no position when it recognised the append as a repeat of one it stored.
     const lastPosition = knownPosition(result.position);
     if (lastPosition === undefined) {
-      const repeated = await this.repeatedAppend(stream, ids);
+      const repeated = await this.repeatedAppend(stream, ids, expected);
       if (repeated) return repeated;
       throw new Error(`EventStoreDB accepted an append to ${stream} but reported no position for it`);
     }
@@ -182,14 +182,25 @@ export class EsdbEventStore implements EventStore {
   /**
    * Answers an append whose events are all stored already with the result of the append that
    * stored them; undefined when none of them is stored. Some but not all stored means the caller
-   * reused event ids for new events.
+   * reused event ids for new events, or, when its expected revision no longer holds, that it is
+   * stale (a ConcurrencyError).
    */
-  private async repeatedAppend(stream: string, ids: readonly string[]): Promise<AppendResult | undefined> {
+  private async repeatedAppend(
+    stream: string,
+    ids: readonly string[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult | undefined> {
     const stored = await this.readRawStream(stream, {});
     const copies = new Map(stored.map((event) => [event.id, event]));
     const found = ids.filter((id) => copies.has(id));
     if (found.length === 0) return undefined;
-    if (found.length < ids.length) throw new EventIdReusedError(stream);
+    if (found.length < ids.length) {
+      // Stored events at a revision that no longer holds are a stale caller (a redelivered batch
+      // longer than the first): the revision conflict is what it must hear, to reload.
+      const head = stored.at(-1);
+      checkExpectedRevision(stream, expected, head === undefined ? NO_STREAM : Number(head.revision));
+      throw new EventIdReusedError(stream);
+    }
     const lastCopy = copies.get(ids.at(-1)!)!;
     return { nextExpectedRevision: Number(lastCopy.revision), lastPosition: commitPositionOf(lastCopy) };
   }
