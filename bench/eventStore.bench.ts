@@ -43,7 +43,7 @@ function makeAppends(count: number, eventsPerAppend: number): Append[] {
 }
 
 const rawRowsOf = (append: Append): RawRow[] =>
-  toNewEventRows(append.events).map((row, revision) => [
+  toNewEventRows(append.stream, append.events).map((row, revision) => [
     append.stream,
     revision,
     row.eventId,

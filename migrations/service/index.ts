@@ -4,10 +4,11 @@ import { readModelMigration } from './002_read_model';
 import { idempotencyKeysMigration } from './003_idempotency_keys';
 import { stoppedSagasMigration } from './004_stopped_sagas';
 import { waitingSagasIndexMigration } from './005_waiting_sagas_index';
+import { partitionLeasesMigration } from './006_partition_leases';
 
 /**
  * The service's own tables: participants, read models with their projection checkpoints, HTTP
- * idempotency keys, stopped sagas, the reconciler's index. Add new migrations at the end; never edit or reorder one that has shipped.
+ * idempotency keys, stopped sagas, the reconciler's index, saga partition leases. Add new migrations at the end; never edit or reorder one that has shipped.
  */
 export const serviceMigrations: readonly Migration[] = [
   participantsMigration,
@@ -15,4 +16,5 @@ export const serviceMigrations: readonly Migration[] = [
   idempotencyKeysMigration,
   stoppedSagasMigration,
   waitingSagasIndexMigration,
+  partitionLeasesMigration,
 ];

@@ -1,4 +1,5 @@
 import type { EventWithMetadata, FulfillmentEvent } from '../../domain/events';
+import type { PartitionFilter } from '../partitions/sagaPartitions';
 
 /**
  * The event store port (SPEC §3), shaped like Emmett's: expected revision in, explicit result out.
@@ -26,6 +27,13 @@ export type AppendResult = Readonly<{
 export type AppendOptions = Readonly<{ expectedRevision?: ExpectedRevision }>;
 export type ReadStreamOptions = Readonly<{ fromRevision?: number; maxCount?: number }>;
 export type ReadAllOptions = Readonly<{ after: number; maxCount: number }>;
+export type ReadPartitionsOptions = ReadAllOptions & Readonly<{ partitions: PartitionFilter }>;
+
+/**
+ * `through`: the position the read covered. Every event of the partitions up to it is in `events`
+ * or at or before `after`, so a follower can move on to it even when none of the events was its own.
+ */
+export type PartitionsRead = Readonly<{ events: RecordedEvent[]; through: number }>;
 
 export interface EventStore {
   /**
@@ -44,6 +52,12 @@ export interface EventStore {
    * that resumes from the last position it saw never skips one.
    */
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+
+  /**
+   * As readAll, keeping only the events of some saga partitions (application/partitions), for a
+   * copy that follows those; gap-safe in the same way.
+   */
+  readPartitions(options: ReadPartitionsOptions): Promise<PartitionsRead>;
 
   /**
    * Resolves when events after `after` may have been appended, or after `timeoutMs` at the latest,

@@ -1,6 +1,8 @@
 import type { FulfillmentEventType } from '../../domain/events';
 import type { RecordedEvent } from '../ports/eventStore';
-import type { BatchConsumer } from '../subscriptions';
+import { partitionCheckpointName } from '../partitions/sagaPartitions';
+import type { PartitionCheckpoints } from '../ports/partitionLeases';
+import type { BatchConsumer, PartitionedConsumer } from '../subscriptions';
 
 /**
  * A projection as a declaration, à la Emmett: its name, the event types it reads, how it applies
@@ -20,8 +22,14 @@ export type Projection<Store> = Readonly<{
  */
 export interface ProjectionStorage<Store> {
   loadCheckpoint(checkpointName: string): Promise<number>;
-  transaction(checkpointName: string, position: number, work: (store: Store) => Promise<void>): Promise<void>;
+  /**
+   * `checkpoint`: the one checkpoint's name, or a partitioned copy's leased partitions, whose
+   * checkpoints move together and only while the leases hold (else LeaseLostError, nothing written).
+   */
+  transaction(checkpoint: ProjectionCheckpoint, position: number, work: (store: Store) => Promise<void>): Promise<void>;
 }
+
+export type ProjectionCheckpoint = string | PartitionCheckpoints;
 
 /**
  * Turns a projection into a catch-up subscription consumer. Every batch moves the checkpoint,
@@ -39,6 +47,39 @@ export function projectionConsumer<Store>(
       const relevant = events.filter((event) => handled.has(event.type));
       const position = events[events.length - 1]!.position;
       await storage.transaction(checkpointName, position, async (store) => {
+        if (relevant.length > 0) await projection.handle(relevant, store);
+      });
+    },
+  };
+}
+
+/**
+ * A projection as a partitioned copy's consumer: each leased partition's checkpoint is
+ * `<projection>/<partition>`, starting, for a partition never followed on its own, from the
+ * projection's one checkpoint of before (a deployment that upgrades goes on where it was). Rows are
+ * written only while the leases hold.
+ */
+export function partitionedProjectionConsumer<Store>(
+  projection: Projection<Store>,
+  storage: ProjectionStorage<Store>,
+  owner: string,
+): PartitionedConsumer {
+  const handled = new Set<string>(projection.canHandle);
+  const follower = projection.name;
+  return {
+    loadCheckpoints: async (partitions) => {
+      const before = await storage.loadCheckpoint(follower);
+      const positions = await Promise.all(
+        partitions.map(async (partition) => {
+          const own = await storage.loadCheckpoint(partitionCheckpointName(follower, partition));
+          return [partition, own > 0 ? own : before] as const;
+        }),
+      );
+      return new Map(positions);
+    },
+    handleBatch: async (events, { position, leases }) => {
+      const relevant = events.filter((event) => handled.has(event.type));
+      await storage.transaction({ follower, owner, leases }, position, async (store) => {
         if (relevant.length > 0) await projection.handle(relevant, store);
       });
     },

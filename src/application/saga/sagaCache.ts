@@ -27,4 +27,8 @@ export class SagaCache<Entry> {
   delete(sagaId: string): void {
     this.entries.delete(sagaId);
   }
+
+  clear(): void {
+    this.entries.clear();
+  }
 }

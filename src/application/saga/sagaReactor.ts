@@ -55,6 +55,10 @@ export type SagaReactorDependencies = Readonly<{
   /** Where stopped sagas are kept; without it they are kept in memory only. */
   stoppedSagas?: StoppedSagaStore;
   metrics?: SagaReactorMetrics;
+  /** The sagas this copy decides for (its partitions); every saga when absent. */
+  owns?: (sagaId: string) => boolean;
+  /** Throws when this copy may no longer write for its sagas (a lease lost): called before each write. */
+  guard?: () => void;
 }>;
 
 /** What the reactor reports for the metrics: sagas started, each state a saga moves to, sagas it cannot run. */
@@ -73,6 +77,8 @@ export type SagaReactor = Readonly<{
    * they skipped meanwhile; run once, before the reactor follows the log.
    */
   resumeStopped(): Promise<void>;
+  /** Drops the sagas kept in memory: another copy may have moved them on. */
+  forgetSagas(): void;
 }>;
 
 /** Appends that keep losing to concurrent writers this many times in a row are an error, not a loop. */
@@ -224,6 +230,7 @@ export function createSagaReactor(dependencies: SagaReactorDependencies): SagaRe
       const reaction = decideAll(saga, routes);
       try {
         if (reaction.events.length > 0) {
+          dependencies.guard?.();
           const { nextExpectedRevision } = await eventStore.appendToStream(streamName.saga(sagaId), reaction.events, {
             expectedRevision: saga.revision,
           });
@@ -269,6 +276,7 @@ export function createSagaReactor(dependencies: SagaReactorDependencies): SagaRe
   const resumeStopped = async (): Promise<void> => {
     const jobs: QueuedJob[] = [];
     for (const { sagaId } of (await dependencies.stoppedSagas?.list(10_000)) ?? []) {
+      if (dependencies.owns && !dependencies.owns(sagaId)) continue;
       const loaded = await loadSaga(eventStore, definition, sagaId).catch((error: unknown) => {
         if (!isUnrestorable(error)) throw error;
         return undefined;
@@ -280,7 +288,10 @@ export function createSagaReactor(dependencies: SagaReactorDependencies): SagaRe
       await dependencies.stoppedSagas?.resume(sagaId);
       logger.info({ sagaId, inputs: skipped.length }, `saga ${sagaId} resumed`);
     }
-    if (jobs.length > 0) await jobQueue.enqueueMany(jobs);
+    if (jobs.length > 0) {
+      dependencies.guard?.();
+      await jobQueue.enqueueMany(jobs);
+    }
   };
 
   return {
@@ -302,10 +313,14 @@ export function createSagaReactor(dependencies: SagaReactorDependencies): SagaRe
       // Every cached saga's append starts in this same turn: the store commits them as one group.
       const reactions = await Promise.all([...routesBySaga].map(([sagaId, routes]) => reactOrStop(sagaId, routes)));
       const jobs = reactions.flat();
-      if (jobs.length > 0) await jobQueue.enqueueMany(jobs);
+      if (jobs.length > 0) {
+        dependencies.guard?.();
+        await jobQueue.enqueueMany(jobs);
+      }
     },
     stoppedSagas: () => [...stopped.values()],
     resumeStopped,
+    forgetSagas: () => cache.clear(),
   };
 }
 

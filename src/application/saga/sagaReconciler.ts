@@ -44,6 +44,8 @@ export type SagaReconcilerDependencies = Readonly<{
   /** Sagas loaded from the log at once (default 8). */
   loadConcurrency?: number;
   metrics?: SagaReconcilerMetrics;
+  /** The sagas this copy of the reactor holds (its partitions): it reconciles those alone. */
+  owns?: (sagaId: string) => boolean;
 }>;
 
 /** `lost`: the queue did not hold the job; `failureUnrecorded`: a dead letter whose failure the log lacked. */
@@ -170,8 +172,9 @@ export function createSagaReconciler(dependencies: SagaReconcilerDependencies): 
       let loadedSagas = 0;
       for (let afterPosition = 0; ;) {
         const page = await readModel.idleSagas({ idleSince, afterPosition, limit: pageSize });
-        idleSagas += page.length;
-        const unproven = await withoutLiveStep(page);
+        const ours = dependencies.owns ? page.filter(({ sagaId }) => dependencies.owns!(sagaId)) : page;
+        idleSagas += ours.length;
+        const unproven = await withoutLiveStep(ours);
         loadedSagas += unproven.length;
         const done = await redrive(unproven, idleSince);
         done.forEach(report);

@@ -84,11 +84,7 @@ export function startCatchUpSubscription(options: CatchUpSubscriptionOptions): C
       };
     });
 
-  const backoff = (attempts: number) => {
-    const { initialMs, maxMs } = options.retry ?? defaultRetry;
-    const capped = Math.min(maxMs, initialMs * 2 ** Math.min(attempts - 1, 20));
-    return capped / 2 + Math.random() * (capped / 2);
-  };
+  const backoff = (attempts: number) => retryDelayMs(attempts, options.retry);
 
   const follow = async () => {
     let position: number | undefined;
@@ -166,4 +162,10 @@ export function startCatchUpSubscription(options: CatchUpSubscriptionOptions): C
 
 const defaultRetry = { initialMs: 100, maxMs: 10_000 };
 
-const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+/** Capped exponential backoff with jitter: `initialMs` doubling up to `maxMs`, half of it random. */
+export function retryDelayMs(attempts: number, retry: Readonly<{ initialMs: number; maxMs: number }> = defaultRetry) {
+  const capped = Math.min(retry.maxMs, retry.initialMs * 2 ** Math.min(attempts - 1, 20));
+  return capped / 2 + Math.random() * (capped / 2);
+}
+
+export const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));

@@ -67,6 +67,9 @@ function memoryCheckpoints(initial: Record<string, number> = {}): CheckpointStor
     stored,
     load: async (name) => stored[name] ?? 0,
     store: async (name, position) => void (stored[name] = position),
+    storePartitions: async ({ follower, leases }, position) => {
+      for (const { partition } of leases) stored[`${follower}/${partition}`] = position;
+    },
   };
 }
 

@@ -1,2 +1,3 @@
 export * from './catchUpSubscription';
 export * from './checkpointedConsumer';
+export * from './partitionedSubscription';

@@ -9,12 +9,15 @@ import type { EventStore } from '../../application/ports/eventStore';
 import type { JobQueue } from '../../application/ports/jobQueue';
 import type { Logger } from '../../application/ports/logger';
 import { orderFulfillmentSagasProjection } from '../../application/projections/orderFulfillmentSagasProjection';
-import { projectionConsumer } from '../../application/projections/projection';
+import { partitionedProjectionConsumer } from '../../application/projections/projection';
+import type { PartitionOwnership } from '../../application/partitions/partitionOwnership';
+import type { PartitionLeaseStore } from '../../application/ports/partitionLeases';
 import type { QueryDependencies } from '../../application/queries/queryContext';
-import { startCatchUpSubscription, type CatchUpSubscription } from '../../application/subscriptions';
+import { startPartitionedSubscription, type PartitionedSubscription } from '../../application/subscriptions';
 import type { Config } from '../config/config';
 import { databaseLocations, type DatabaseLocations } from '../database/databases';
 import { createKnex } from '../database/knexClient';
+import { knexPartitionLeases } from '../database/knexPartitionLeases';
 import { openEventStore } from './openEventStore';
 import { SqliteEventStore } from '../eventStore/sqliteEventStore';
 import { answerClientErrors } from '../http/clientErrors';
@@ -28,12 +31,12 @@ import { asLoggerPort, createLogger } from '../observability/logger';
 import { createMetrics, type FulfillmentMetrics } from '../observability/metrics';
 import { createParticipants, type Participants } from '../participants/createParticipants';
 import { createJobQueue } from '../queue/createJobQueue';
-import { loadProjectionCheckpoint } from '../readModel/knexProjectionStorage';
 import { knexSagaReadModel } from '../readModel/knexSagaReadModel';
 import { sqlSagaProjectionStorage } from '../readModel/sqlSagaProjectionStorage';
 import { loadOrCreateApiTokens } from './apiTokens';
 import type { StoppedSagaStore } from '../../application/ports/stoppedSagas';
 import { knexStoppedSagaStore } from '../sagaStore/knexStoppedSagaStore';
+import { copyName, projectionLowWatermark, startFollowerOwnership } from './partitionFollowers';
 import { RoleProgress } from './roleProgress';
 import { fulfillmentSaga, type SagaDefinition } from '../../domain/saga';
 
@@ -68,8 +71,12 @@ export type Service = Readonly<{
   createHttpApp(): Express;
   /** `serve`: the HTTP API on `port` (0 picks a free one). */
   serve(port?: number): Promise<Server>;
-  /** `project`: follows the event store into `order_fulfillment_sagas`. */
-  startProjection(): CatchUpSubscription;
+  /** `project`: follows the event store into `order_fulfillment_sagas`, for the partitions it holds. */
+  startProjection(): PartitionedSubscription;
+  /** Who holds which saga partition, every follower and copy. */
+  partitionLeases: PartitionLeaseStore;
+  /** Takes this process's share of a follower's partitions (released when its follower stops, or the service closes). */
+  startOwnership(follower: string): PartitionOwnership;
   /** Registers shutdown work; it runs before what was built earlier (last in, first out). */
   onClose(close: () => Promise<void>): void;
   close(): Promise<void>;
@@ -110,12 +117,21 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
   const projectionLag = async () =>
     Math.max(
       0,
-      (await headPosition()) - (await loadProjectionCheckpoint(serviceDb, orderFulfillmentSagasProjection.name)),
+      (await headPosition()) -
+        (await projectionLowWatermark(serviceDb, orderFulfillmentSagasProjection.name, config.partitions.count)),
     );
+  const partitionLeases = knexPartitionLeases(serviceDb);
+  const owner = copyName();
+  const startOwnership = (follower: string) => {
+    const ownership = startFollowerOwnership(follower, { leases: partitionLeases, owner, config, logger, metrics });
+    onClose(() => ownership.stop());
+    return ownership;
+  };
   const stoppedSagas = knexStoppedSagaStore(serviceDb);
   const progress = new RoleProgress();
   metrics.bindMetricSources({
     followers: () => progress.statuses(),
+    headPosition,
     stoppedSagas: () => stoppedSagas.count(),
     queueDepth: () => jobQueue.depth(),
     projectionLag: async () => ({ [orderFulfillmentSagasProjection.name]: await projectionLag() }),
@@ -167,6 +183,23 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
     },
     // The reactor and the projection of this process (and its saga thread) are making progress.
     followers: () => progress.check(),
+    // The saga partitions this process follows, per follower, and how far each is behind the log.
+    partitions: async () => {
+      const [statuses, head] = await Promise.all([progress.statuses(), headPosition()]);
+      const partitioned = statuses.filter((status) => status.partitions);
+      if (partitioned.length === 0) return undefined; // shown as ok: this process follows none
+      return Object.fromEntries(
+        partitioned.map(({ subscription, partitions = [] }) => [
+          subscription,
+          {
+            owned: partitions.map(({ partition }) => partition),
+            lag: Object.fromEntries(
+              partitions.map(({ partition, checkpoint }) => [partition, Math.max(0, head - checkpoint)]),
+            ),
+          },
+        ]),
+      );
+    },
     // A stopped saga does not make the service unready (the others go on); it is shown here.
     sagas: async () => {
       const stopped = await stoppedSagas.list(20);
@@ -218,11 +251,19 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
           resolvePromise(server);
         });
       }),
+    partitionLeases,
+    startOwnership,
     startProjection: () => {
-      const subscription = startCatchUpSubscription({
+      const ownership = startOwnership(orderFulfillmentSagasProjection.name);
+      const subscription = startPartitionedSubscription({
         name: orderFulfillmentSagasProjection.name,
         store: eventStore,
-        consumer: projectionConsumer(orderFulfillmentSagasProjection, sqlSagaProjectionStorage(serviceDb)),
+        consumer: partitionedProjectionConsumer(
+          orderFulfillmentSagasProjection,
+          sqlSagaProjectionStorage(serviceDb),
+          ownership.owner,
+        ),
+        ownership,
         logger,
       });
       progress.watch(subscription);

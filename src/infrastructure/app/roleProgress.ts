@@ -1,4 +1,5 @@
-import type { CatchUpSubscription } from '../../application/subscriptions';
+import type { CatchUpSubscription, PartitionedSubscription } from '../../application/subscriptions';
+import type { PartitionProgress } from '../observability/metrics';
 
 /**
  * Whether the roles of this process are making progress: each follower of the log (the reactor,
@@ -12,6 +13,8 @@ export type FollowerStatus = Readonly<{
   position: number;
   error?: string;
   attempts?: number;
+  /** A partitioned follower's owned saga partitions, each with its checkpoint. */
+  partitions?: readonly PartitionProgress[];
 }>;
 
 export class RoleProgress {
@@ -58,5 +61,11 @@ export function statusOf(subscription: CatchUpSubscription): FollowerStatus {
     position: status.position,
     ...('error' in status ? { error: status.error.message } : {}),
     ...('attempts' in status ? { attempts: status.attempts } : {}),
+    ...('checkpoints' in subscription ? { partitions: partitionsOf(subscription as PartitionedSubscription) } : {}),
   };
 }
+
+const partitionsOf = (subscription: PartitionedSubscription): PartitionProgress[] =>
+  [...subscription.checkpoints()]
+    .map(([partition, checkpoint]) => ({ partition, checkpoint }))
+    .sort((a, b) => a.partition - b.partition);

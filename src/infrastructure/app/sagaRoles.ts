@@ -1,9 +1,14 @@
+import { sagaPartitionOf } from '../../application/partitions/sagaPartitions';
 import type { CheckpointStore } from '../../application/ports/checkpointStore';
 import type { JobHandlers, QueueWorker } from '../../application/ports/jobQueue';
 import type { JobMetrics, SagaParticipants } from '../../application/saga/jobDependencies';
 import { createJobHandlers } from '../../application/saga/jobWorkers';
 import type { SagaReactor, SagaReactorMetrics } from '../../application/saga/sagaReactor';
-import { startSagaReactor, type RunningSagaReactor } from '../../application/saga/sagaReactorSubscription';
+import {
+  sagaReactorSubscriber,
+  startSagaReactor,
+  type RunningSagaReactor,
+} from '../../application/saga/sagaReactorSubscription';
 import { createSagaReconciler, type SagaReconcilerMetrics } from '../../application/saga/sagaReconciler';
 import { startSagaReconciler, type RunningSagaReconciler } from '../../application/saga/sagaReconcilerTimer';
 import type { BatchConsumer } from '../../application/subscriptions';
@@ -26,6 +31,7 @@ export type ReactorRoleOptions = Readonly<{
 export type RunningReactorRole = RunningSagaReactor & Readonly<{ reconciler: RunningSagaReconciler | undefined }>;
 
 export function startReactorRole(service: Service, options: ReactorRoleOptions = {}): RunningReactorRole {
+  const ownership = options.consumer ? undefined : service.startOwnership(sagaReactorSubscriber);
   const running = startSagaReactor({
     eventStore: service.eventStore,
     checkpoints: service.checkpoints,
@@ -37,17 +43,20 @@ export function startReactorRole(service: Service, options: ReactorRoleOptions =
     stoppedSagas: service.stoppedSagas,
     idleWaitMs: options.idleWaitMs,
     consumer: options.consumer,
+    ownership,
   });
   service.progress.watch(running.subscription);
   service.onClose(() => running.subscription.stop());
-  return { ...running, reconciler: startReconciler(service) };
+  const owns = ownership && ((sagaId: string) => ownership.owns(sagaPartitionOf(sagaId, ownership.partitions)));
+  return { ...running, reconciler: startReconciler(service, owns) };
 }
 
 /**
  * The saga reconciler runs with the reactor, the one role that owns the sagas: it re-drives the
- * jobs a lost queue took with it (sagaReconciler.ts). Off when RECONCILE_INTERVAL_MS is 0.
+ * jobs a lost queue took with it (sagaReconciler.ts), for the sagas of this copy's partitions. Off
+ * when RECONCILE_INTERVAL_MS is 0.
  */
-function startReconciler(service: Service): RunningSagaReconciler | undefined {
+function startReconciler(service: Service, owns?: (sagaId: string) => boolean): RunningSagaReconciler | undefined {
   const { intervalMs, idleAfterMs } = service.config.reconciler;
   if (intervalMs === 0) return undefined;
   const logger = service.logger.child({ component: 'sagaReconciler' });
@@ -60,6 +69,7 @@ function startReconciler(service: Service): RunningSagaReconciler | undefined {
     logger,
     idleAfterMs,
     metrics: reconcilerMetrics(service.metrics),
+    owns,
   });
   const running = startSagaReconciler(reconciler, { intervalMs, logger });
   service.onClose(() => running.stop());

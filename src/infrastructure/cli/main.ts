@@ -2,8 +2,10 @@ import { Command, Option } from 'commander';
 import { buildService, type Service } from '../app/buildService';
 import { loadConfig, type Config } from '../config/config';
 import { databaseLocations, migrateAll } from '../database/databases';
+import { checkSagaPartitions } from '../database/sagaPartitionsSetting';
 import { seedCatalog } from '../participants/builtin/demoCatalog';
 import { rebuildableProjections, rebuildSagasProjection } from '../readModel/projectionRebuild';
+import { formatPartitionTable, partitionTable } from './partitionTable';
 import { rebuildProgressBar } from './rebuildProgressBar';
 import { startReactorRole, startWorkerRole } from '../app/sagaRoles';
 import { startSagaThread } from '../app/sagaThread';
@@ -88,6 +90,17 @@ export function createCli(): Command {
       }),
     );
 
+  program
+    .command('partitions')
+    .description('which copy of the reactor and of the projection holds which saga partition, and its lag')
+    .option('--json', 'print JSON rather than a table')
+    .action((options: { json?: boolean }) =>
+      withService(async (service) => {
+        const rows = await partitionTable(service);
+        console.log(options.json ? JSON.stringify(rows, null, 2) : formatPartitionTable(rows));
+      }),
+    );
+
   return program;
 }
 
@@ -139,6 +152,10 @@ export async function runRole(
   await migrateAll(databaseLocations(config.databaseUrl));
   if (role.stopping) process.exit(0);
   const service = (role.service = buildService(config));
+  await checkSagaPartitions(service.serviceDb, config.partitions.count).catch(async (error: unknown) => {
+    await service.close();
+    throw error;
+  });
   try {
     await start(service);
   } catch (error) {

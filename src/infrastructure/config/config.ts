@@ -107,6 +107,8 @@ const environmentSchema = z
     JOB_LEASE_MS: integer(1_000, 600_000, defaultJobLeaseMs),
     RECONCILE_INTERVAL_MS: periodOrOff(100, 3_600_000, 10_000),
     RECONCILE_IDLE_MS: integer(0, 86_400_000, 10_000),
+    SAGA_PARTITIONS: integer(1, 1_024, 16),
+    PARTITION_LEASE_MS: integer(300, 600_000, 3_000),
     PRESCRIPTIONS_URL: optionalUrl(/^https?:\/\//, 'http://prescriptions.internal:8080'),
     INVENTORY_URL: optionalUrl(/^https?:\/\//, 'http://inventory.internal:8080'),
     SHIPPING_URL: optionalUrl(/^https?:\/\//, 'http://shipping.internal:8080'),
@@ -147,6 +149,12 @@ export type Config = Readonly<{
    * have waited `idleAfterMs` or more for a job the queue no longer holds.
    */
   reconciler: Readonly<{ intervalMs: number; idleAfterMs: number }>;
+  /**
+   * Saga partitions (src/application/partitions): `count` is fixed for the life of a deployment
+   * (recorded by the first process; a copy with another refuses to start); a copy holds each of
+   * its partitions by a lease of `leaseMs`, renewed every third of it.
+   */
+  partitions: Readonly<{ count: number; leaseMs: number }>;
   participants: Readonly<{
     prescriptionsUrl?: string;
     inventoryUrl?: string;
@@ -201,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobLeaseMs: e.JOB_LEASE_MS,
     reconciler: { intervalMs: e.RECONCILE_INTERVAL_MS, idleAfterMs: e.RECONCILE_IDLE_MS },
+    partitions: { count: e.SAGA_PARTITIONS, leaseMs: e.PARTITION_LEASE_MS },
     participants: {
       prescriptionsUrl: e.PRESCRIPTIONS_URL,
       inventoryUrl: e.INVENTORY_URL,

@@ -1,3 +1,4 @@
+import { partitionKeyOf, sagaHash, type PartitionFilter } from '../../application/partitions/sagaPartitions';
 import { EventDecodingError, EventSchemaError, ConcurrencyError } from '../../application/errors';
 import {
   currentSchemaVersion,
@@ -32,6 +33,8 @@ export type NewEventRow = Readonly<{
   metadata: string;
   /** `YYYY-MM-DD HH:MM:SS.mmm` in UTC, what both databases accept for DATETIME(3). */
   occurredAt: string;
+  /** The stable hash of the event's saga, which places it in a partition (sagaPartitions.ts). */
+  sagaHash: number;
 }>;
 
 export const eventColumns = 'position, stream_id, stream_revision, event_id, type, schema_version, data, metadata';
@@ -39,7 +42,7 @@ export const eventColumns = 'position, stream_id, stream_revision, event_id, typ
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Validates each event against the catalog and its metadata, and stamps the current schema version. */
-export function toNewEventRows(events: readonly NewEvent[]): NewEventRow[] {
+export function toNewEventRows(stream: string, events: readonly NewEvent[]): NewEventRow[] {
   return events.map((event) => {
     const { data, type } = validateNewEvent(event);
     const { eventId, schemaVersion: _ignored, ...metadata } = event.metadata ?? ({} as EventMetadata);
@@ -57,6 +60,7 @@ export function toNewEventRows(events: readonly NewEvent[]): NewEventRow[] {
       data: JSON.stringify(data),
       metadata: JSON.stringify(metadata),
       occurredAt: occurredAt.toISOString().slice(0, 23).replace('T', ' '),
+      sagaHash: sagaHash(partitionKeyOf(event, stream)),
     };
   });
 }
@@ -121,4 +125,17 @@ export function repeatedAppendResult(
   if (rows.some((row) => row === undefined || row.stream_id !== stream)) return undefined;
   const last = rows.reduce((a, b) => (b!.position > a!.position ? b : a))!;
   return { nextExpectedRevision: last.stream_revision, lastPosition: last.position };
+}
+
+/**
+ * The WHERE condition that keeps a read to some saga partitions, on the stored hash; none when
+ * every partition is read (the default of one process owning them all costs nothing more).
+ */
+export function partitionCondition(filter: PartitionFilter | undefined): Readonly<{ sql: string; params: number[] }> {
+  if (!filter || filter.owned.length >= filter.count) return { sql: '', params: [] };
+  if (filter.owned.length === 0) return { sql: ' AND 1 = 0', params: [] };
+  return {
+    sql: ` AND saga_hash % ? IN (${filter.owned.map(() => '?').join(', ')})`,
+    params: [filter.count, ...filter.owned],
+  };
 }

@@ -4,6 +4,7 @@ import type { CheckpointStore } from '../../application/ports/checkpointStore';
 import type { EventStore, NewEvent, RecordedEvent } from '../../application/ports/eventStore';
 import type { Logger } from '../../application/ports/logger';
 import { checkpointedConsumer, startCatchUpSubscription } from '../../application/subscriptions';
+import { partitionKeyOf, sagaPartitionOf } from '../../application/partitions/sagaPartitions';
 import { streamName } from '../../domain/events';
 import { sampleOrderCreated, sampleSagaEvents } from './testing/sampleEvents';
 
@@ -404,6 +405,38 @@ export function describeEventStoreContract(name: string, factory: EventStoreHarn
           (event) => event.stream === a || event.stream === b,
         );
         expect(idsOf(fromMiddle)).toEqual(appended.slice(4));
+      });
+
+      it('reads only the events of the saga partitions asked for, in global order', async () => {
+        const before = await currentPosition(store);
+        const count = 4;
+        const sagas: string[] = Array.from({ length: 12 }, () => randomUUID());
+        for (const sagaId of sagas)
+          await store.appendToStream(streamName.order(sagaId), [sampleOrderCreated(sagaId, sagaId)]);
+        const ours = (event: RecordedEvent) => sagas.includes(event.stream.replace(/^order-/, ''));
+        const everything = (await readAllAfter(store, before, 100)).filter(ours);
+
+        for (const owned of [[0], [1, 3], [0, 1, 2, 3]]) {
+          const read: RecordedEvent[] = [];
+          for (let position = before; ;) {
+            const { events, through } = await store.readPartitions({
+              after: position,
+              maxCount: 5,
+              partitions: { count, owned },
+            });
+            expect(through).toBeGreaterThanOrEqual(events.at(-1)?.position ?? position);
+            if (through === position) break;
+            read.push(...events);
+            position = through;
+          }
+          const inOwned = (event: RecordedEvent) =>
+            owned.includes(sagaPartitionOf(partitionKeyOf(event, event.stream), count));
+          expect(idsOf(read.filter(ours))).toEqual(idsOf(everything.filter(inOwned)));
+          expect(read.every(inOwned)).toBe(true);
+        }
+        expect(
+          new Set(everything.map((e) => sagaPartitionOf((e.data as { sagaId: string }).sagaId, count))).size,
+        ).toBeGreaterThan(1);
       });
 
       it('reads nothing after the newest event', async () => {

@@ -1,12 +1,15 @@
 import { createPool, type Pool, type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
 import { ConcurrencyError } from '../../application/errors';
+import type { PartitionFilter } from '../../application/partitions/sagaPartitions';
 import type {
   AppendOptions,
   AppendResult,
   EventStore,
   ExpectedRevision,
   NewEvent,
+  PartitionsRead,
   ReadAllOptions,
+  ReadPartitionsOptions,
   ReadStreamOptions,
   RecordedEvent,
 } from '../../application/ports/eventStore';
@@ -18,6 +21,7 @@ import {
   checkExpectedRevision,
   eventColumns,
   fromEventRow,
+  partitionCondition,
   NO_STREAM,
   repeatedAppendResult,
   toNewEventRows,
@@ -104,11 +108,12 @@ type PendingAppend = Readonly<{
   reject(error: unknown): void;
 }>;
 
-const insertColumns = 'stream_id, stream_revision, event_id, type, schema_version, data, metadata, occurred_at';
+const insertColumns =
+  'stream_id, stream_revision, event_id, type, schema_version, data, metadata, occurred_at, saga_hash';
 /** One row's values. */
-const rowValues = '?, ?, ?, ?, ?, ?, ?, ?';
+const rowValues = '?, ?, ?, ?, ?, ?, ?, ?, ?';
 /** The first row's values of an INSERT … VALUES: its stream id comes through the locking read. */
-const firstRowValues = '(SELECT ? FROM events_append_lock WHERE id = 1 LOCK IN SHARE MODE), ?, ?, ?, ?, ?, ?, ?';
+const firstRowValues = '(SELECT ? FROM events_append_lock WHERE id = 1 LOCK IN SHARE MODE), ?, ?, ?, ?, ?, ?, ?, ?';
 /** The first SELECT of several rows names its columns (MariaDB rejects duplicate names like `1`). */
 const firstRowSelect = `SELECT ${insertColumns
   .split(', ')
@@ -165,7 +170,7 @@ export class MysqlEventStore implements EventStore {
   ): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
     assertExpectedRevision(expected);
-    const rows = toNewEventRows(events);
+    const rows = toNewEventRows(stream, events);
     if (rows.length === 0) return this.appendNothing(stream, expected);
     if (this.options.holdAppendTransaction || expected === 'any' || expected === 'stream_exists') {
       return this.appendAlone(stream, rows, expected);
@@ -255,7 +260,7 @@ export class MysqlEventStore implements EventStore {
       };
       append.rows.forEach((row, offset) => {
         const revision = follow.revision + 1 + offset;
-        const values = [row.eventId, row.type, row.schemaVersion, row.data, row.metadata, row.occurredAt];
+        const values = [row.eventId, row.type, row.schemaVersion, row.data, row.metadata, row.occurredAt, row.sagaHash];
         if (offset > 0) {
           tuples.push(`(${rowValues})`);
           parameters.push(append.stream, revision, ...values);
@@ -288,14 +293,25 @@ export class MysqlEventStore implements EventStore {
     return (rows as EventRow[]).map(fromEventRow);
   }
 
-  async readAll({ after, maxCount }: ReadAllOptions): Promise<RecordedEvent[]> {
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    return (await this.readSafely(options)).events;
+  }
+
+  readPartitions(options: ReadPartitionsOptions): Promise<PartitionsRead> {
+    return this.readSafely(options, options.partitions);
+  }
+
+  /** Up to the safe mark (no lower position can still commit): what the read covered. */
+  private async readSafely({ after, maxCount }: ReadAllOptions, partitions?: PartitionFilter): Promise<PartitionsRead> {
     const mark = after < this.safeMark ? this.safeMark : await this.refreshSafeMark();
-    if (after >= mark) return [];
+    if (after >= mark) return { events: [], through: after };
+    const only = partitionCondition(partitions);
     const [rows] = await this.pool.execute(
-      `SELECT ${eventColumns} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`,
-      [after, mark, maxCount],
+      `SELECT ${eventColumns} FROM events WHERE position > ? AND position <= ?${only.sql} ORDER BY position LIMIT ?`,
+      [after, mark, ...only.params, maxCount],
     );
-    return (rows as EventRow[]).map(fromEventRow);
+    const events = (rows as EventRow[]).map(fromEventRow);
+    return { events, through: events.length < maxCount ? mark : events.at(-1)!.position };
   }
 
   waitForEvents(after: number, timeoutMs: number): Promise<void> {
@@ -461,6 +477,7 @@ function insertStatement(stream: string, rows: readonly NewEventRow[], follow: F
     row.data,
     row.metadata,
     row.occurredAt,
+    row.sagaHash,
   ]);
   if (!follow.mustExist) {
     const tuples = rows.map((_, index) => `(${index === 0 ? firstRowValues : rowValues})`);

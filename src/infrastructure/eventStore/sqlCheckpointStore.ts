@@ -1,8 +1,17 @@
 import type Database from 'better-sqlite3';
 import type { Pool } from 'mysql2/promise';
 import type { CheckpointStore } from '../../application/ports/checkpointStore';
+import { LeaseLostError } from '../../application/ports/partitionLeases';
+import { partitionCheckpointsStatement, type CheckpointTable } from '../database/fencedCheckpoints';
+import { isNotNullViolation } from '../database/notNullViolation';
 
 /** Subscriber checkpoints in `subscription_checkpoints`, beside the events they point into. */
+
+const checkpointTable: CheckpointTable = {
+  table: 'subscription_checkpoints',
+  key: 'subscriber',
+  updatedAt: 'updated_at',
+};
 
 export function sqliteCheckpointStore(db: Database.Database): CheckpointStore {
   const load = db
@@ -16,6 +25,14 @@ export function sqliteCheckpointStore(db: Database.Database): CheckpointStore {
     load: async (subscriber) => load.get(subscriber) ?? 0,
     store: async (subscriber, position) => {
       store.run(subscriber, position, sqlNow());
+    },
+    // The leases are in the service file: one process owns both, and their local expiry fences it.
+    storePartitions: async (checkpoints, position) => {
+      if (checkpoints.leases.length === 0) return;
+      const { sql, params } = partitionCheckpointsStatement('sqlite', checkpointTable, checkpoints, position, {
+        fenced: false,
+      });
+      db.prepare(sql).run(...params);
     },
   };
 }
@@ -34,6 +51,19 @@ export function mysqlCheckpointStore(pool: Pool): CheckpointStore {
          ON DUPLICATE KEY UPDATE position = VALUES(position), updated_at = VALUES(updated_at)`,
         [subscriber, position, sqlNow()],
       );
+    },
+    storePartitions: async (checkpoints, position) => {
+      if (checkpoints.leases.length === 0) return;
+      const { sql, params } = partitionCheckpointsStatement('mysql', checkpointTable, checkpoints, position);
+      try {
+        await pool.query(sql, [...params]);
+      } catch (error) {
+        if (!isNotNullViolation(error)) throw error;
+        throw new LeaseLostError(
+          checkpoints.follower,
+          checkpoints.leases.map((lease) => lease.partition),
+        );
+      }
     },
   };
 }

@@ -5,7 +5,9 @@ import type {
   AppendResult,
   EventStore,
   NewEvent,
+  PartitionsRead,
   ReadAllOptions,
+  ReadPartitionsOptions,
   ReadStreamOptions,
   RecordedEvent,
 } from '../../application/ports/eventStore';
@@ -18,6 +20,7 @@ import {
   checkExpectedRevision,
   eventColumns,
   fromEventRow,
+  partitionCondition,
   NO_STREAM,
   repeatedAppendResult,
   toNewEventRows,
@@ -66,9 +69,9 @@ export class SqliteEventStore implements EventStore {
       streamHead: db.prepare<[string], { revision: number; position: number }>(
         'SELECT stream_revision AS revision, position FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1',
       ),
-      insert: db.prepare<[string, number, string, string, number, string, string, string]>(
-        `INSERT INTO events (stream_id, stream_revision, event_id, type, schema_version, data, metadata, occurred_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      insert: db.prepare<[string, number, string, string, number, string, string, string, number]>(
+        `INSERT INTO events (stream_id, stream_revision, event_id, type, schema_version, data, metadata, occurred_at, saga_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       storedId: db.prepare<[string], StoredIdRow>(
         'SELECT event_id, stream_id, stream_revision, position FROM events WHERE event_id = ?',
@@ -97,6 +100,7 @@ export class SqliteEventStore implements EventStore {
             row.data,
             row.metadata,
             row.occurredAt,
+            row.sagaHash,
           );
           lastPosition = Number(lastInsertRowid);
         });
@@ -129,7 +133,7 @@ export class SqliteEventStore implements EventStore {
     options: AppendOptions = {},
   ): Promise<AppendResult> {
     assertExpectedRevision(options.expectedRevision ?? 'any');
-    const rows = toNewEventRows(events);
+    const rows = toNewEventRows(stream, events);
     return new Promise((resolve, reject) => {
       if (this.pending.length === 0) setImmediate(() => this.commitPending());
       this.pending.push({ stream, rows, options, resolve, reject });
@@ -187,6 +191,19 @@ export class SqliteEventStore implements EventStore {
 
   async readAll({ after, maxCount }: ReadAllOptions): Promise<RecordedEvent[]> {
     return this.statements.readAll.all(after, maxCount).map(fromEventRow);
+  }
+
+  /** One writer commits in position order: the head read first bounds what the read covers. */
+  async readPartitions({ after, maxCount, partitions }: ReadPartitionsOptions): Promise<PartitionsRead> {
+    const head = this.statements.head.get()!.head;
+    const only = partitionCondition(partitions);
+    const rows = this.db
+      .prepare<unknown[], EventRow>(
+        `SELECT ${eventColumns} FROM events WHERE position > ? AND position <= ?${only.sql} ORDER BY position LIMIT ?`,
+      )
+      .all(after, head, ...only.params, maxCount);
+    const events = rows.map(fromEventRow);
+    return { events, through: events.length < maxCount ? Math.max(after, head) : events.at(-1)!.position };
   }
 
   async headPosition(): Promise<number> {

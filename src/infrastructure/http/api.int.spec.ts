@@ -281,6 +281,10 @@ describe.each(['sqlite', 'mysql'] as const)('HTTP API on %s', (kind) => {
       queue: 'ok',
       projection: 'ok',
       followers: 'ok',
+      // This service runs the projection: it holds every saga partition (partitionVisibility.int.spec.ts).
+      partitions: {
+        order_fulfillment_sagas: { owned: Array.from({ length: 16 }, (_, index) => index), lag: expect.any(Object) },
+      },
       sagas: { stopped: 0, stoppedSagas: [] },
     });
     const metrics = await request(app).get('/metrics');

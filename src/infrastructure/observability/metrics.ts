@@ -1,6 +1,9 @@
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueDepth } from '../../application/ports/jobQueue';
 
+/** An owned saga partition and how far its follower has handled the log. */
+export type PartitionProgress = Readonly<{ partition: number; checkpoint: number }>;
+
 /**
  * Every metric the service exposes on /metrics, defined once here. Other parts only increment or
  * observe them; gauges that mirror outside state (queue depth, projection lag) read it when
@@ -18,7 +21,10 @@ export function createMetrics(options: Readonly<{ defaultMetrics?: boolean }> = 
     queueDepth?: () => Promise<QueueDepth>;
     projectionLag?: () => Promise<Record<string, number>>;
     stoppedSagas?: () => Promise<number>;
-    followers?: () => Promise<readonly Readonly<{ subscription: string; state: string }>[]>;
+    followers?: () => Promise<
+      readonly Readonly<{ subscription: string; state: string; partitions?: readonly PartitionProgress[] }>[]
+    >;
+    headPosition?: () => Promise<number>;
   } = {};
   /** Other registries of this process to expose with this one (the saga thread's). */
   const others: (() => Promise<object[]>)[] = [];
@@ -69,6 +75,43 @@ export function createMetrics(options: Readonly<{ defaultMetrics?: boolean }> = 
         for (const { subscription, state } of statuses ?? [])
           this.set({ subscription, state }, state === 'running' ? 1 : 0);
       },
+    }),
+    partitionsOwned: new Gauge({
+      name: 'fulfillment_partitions_owned',
+      help: 'Saga partitions this process holds a lease on, per follower (reactor, projection)',
+      labelNames: ['follower'] as const,
+      registers,
+      async collect() {
+        if (!sources.followers) return;
+        const statuses = await sources.followers().catch(() => undefined);
+        this.reset();
+        for (const { subscription, partitions } of statuses ?? [])
+          if (partitions) this.set({ follower: subscription }, partitions.length);
+      },
+    }),
+    partitionLag: new Gauge({
+      name: 'fulfillment_partition_lag_events',
+      help: 'Events in the log after each owned saga partition’s checkpoint (an upper bound: other partitions’ events count too)',
+      labelNames: ['follower', 'partition'] as const,
+      registers,
+      async collect() {
+        if (!sources.followers || !sources.headPosition) return;
+        const [statuses, head] = await Promise.all([
+          sources.followers().catch(() => undefined),
+          sources.headPosition().catch(() => undefined),
+        ]);
+        this.reset();
+        if (head === undefined) return;
+        for (const { subscription, partitions } of statuses ?? [])
+          for (const { partition, checkpoint } of partitions ?? [])
+            this.set({ follower: subscription, partition: String(partition) }, Math.max(0, head - checkpoint));
+      },
+    }),
+    partitionHandovers: new Counter({
+      name: 'fulfillment_partition_handovers_total',
+      help: 'Saga partition leases this process took (acquired), handed back (released) or found taken over by another copy (lost)',
+      labelNames: ['follower', 'change'] as const,
+      registers,
     }),
     stepDuration: new Histogram({
       name: 'fulfillment_step_duration_seconds',

@@ -57,12 +57,16 @@ export function knexSagaProjectionStorage(
 ): ProjectionStorage<SagaSummaryWriter> {
   return {
     loadCheckpoint: (checkpointName) => loadProjectionCheckpoint(db, checkpointName),
-    transaction: (checkpointName, position, work) =>
-      db.transaction((trx) =>
+    transaction: (checkpoint, position, work) => {
+      if (typeof checkpoint !== 'string') {
+        throw new Error('the knex projection storage serves rebuilds and tests, which follow every partition at once');
+      }
+      return db.transaction((trx) =>
         withProjectionLock(trx, table, async () => {
           await work(wrapWriter(knexSagaSummaryWriter(trx, table)));
-          await storeProjectionCheckpoint(trx, checkpointName, position);
+          await storeProjectionCheckpoint(trx, checkpoint, position);
         }),
-      ),
+      );
+    },
   };
 }

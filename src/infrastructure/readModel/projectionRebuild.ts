@@ -96,6 +96,8 @@ async function swapIn(db: Knex, eventStore: EventStore, batchSize: number, writt
       const caughtUp = await replayRemainder(trx, eventStore, position, batchSize, written);
       position = caughtUp.position;
       await storeProjectionCheckpoint(trx, projection.name, position);
+      // The live copies' partition checkpoints too: the swapped-in table holds every partition up to here.
+      await trx(checkpointsTable).where('name', 'like', `${projection.name}/%`).update({ position });
       await trx(checkpointsTable).where({ name: rebuildCheckpoint }).delete();
       if (isMysql(trx)) {
         const retired = `${liveSagasTable}__retired`;

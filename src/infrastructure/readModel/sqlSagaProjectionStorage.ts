@@ -3,6 +3,9 @@ import type { SagaSummaryWriter } from '../../application/projections/orderFulfi
 import type { ProjectionStorage } from '../../application/projections/projection';
 import type { SagaSummary } from '../../application/projections/sagaSummary';
 import { inList, serviceSqlOf, type SqlSession, type Statement } from '../database/serviceSql';
+import { LeaseLostError } from '../../application/ports/partitionLeases';
+import { partitionCheckpointsStatement, type CheckpointTable } from '../database/fencedCheckpoints';
+import { isNotNullViolation } from '../database/notNullViolation';
 import { checkpointsTable, lockTimeoutSeconds, projectionLockName } from './knexProjectionStorage';
 import { sagaSummaryUpserts } from './sagaSummaryUpserts';
 import { fromRow, liveSagasTable, sagaSummaryColumns, type SagaSummaryRow } from './sagaSummaryRows';
@@ -21,6 +24,7 @@ import { fromRow, liveSagasTable, sagaSummaryColumns, type SagaSummaryRow } from
  * batch's commit out of a swap.
  */
 const idsPerLoad = 512;
+const projectionCheckpoints: CheckpointTable = { table: checkpointsTable, key: 'name' };
 
 export function sqlSagaProjectionStorage(
   db: Knex,
@@ -35,11 +39,24 @@ export function sqlSagaProjectionStorage(
       });
       return Number((rows[0] as { position: number } | undefined)?.position ?? 0);
     },
-    transaction: (checkpointName, position, work) =>
+    transaction: (checkpoint, position, work) =>
       sql.withNamedLock(projectionLockName(table), lockTimeoutSeconds, async (session) => {
         const batch = collectingWriter(session, table);
         await work(batch.writer);
-        await session.transaction([...batch.statements(), storeCheckpoint(session, checkpointName, position)]);
+        if (typeof checkpoint === 'string') {
+          await session.transaction([...batch.statements(), storeCheckpoint(session, checkpoint, position)]);
+          return;
+        }
+        if (checkpoint.leases.length === 0) return;
+        // The fence first: a lease taken over fails it, and nothing of the batch is written.
+        const fence = partitionCheckpointsStatement(session.dialect, projectionCheckpoints, checkpoint, position);
+        await session.transaction([fence, ...batch.statements()]).catch((error: unknown) => {
+          if (!isNotNullViolation(error)) throw error;
+          throw new LeaseLostError(
+            checkpoint.follower,
+            checkpoint.leases.map((lease) => lease.partition),
+          );
+        });
       }),
   };
 }

@@ -1,3 +1,5 @@
+import { partitionCheckpointName } from '../../../application/partitions/sagaPartitions';
+import type { PartitionCheckpoints } from '../../../application/ports/partitionLeases';
 import { BACKWARDS, END, StreamNotFoundError, jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
 import type { CheckpointStore } from '../../../application/ports/checkpointStore';
 
@@ -63,6 +65,13 @@ export class EsdbCheckpointStore implements CheckpointStore {
       stream,
       jsonEvent<CheckpointStored>({ type: checkpointEventType, data: { subscriber, position } }),
     );
+  }
+
+  /** EventStoreDB keeps no leases: each partition's checkpoint is stored as any other. */
+  async storePartitions(checkpoints: PartitionCheckpoints, position: number): Promise<void> {
+    for (const { partition } of checkpoints.leases) {
+      await this.store(partitionCheckpointName(checkpoints.follower, partition), position);
+    }
   }
 
   private streamOf(subscriber: string): string {

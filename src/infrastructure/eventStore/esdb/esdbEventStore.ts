@@ -1,4 +1,10 @@
 import {
+  partitionKeyOf,
+  partitionOfHash,
+  sagaHash,
+  type PartitionFilter,
+} from '../../../application/partitions/sagaPartitions';
+import {
   BACKWARDS,
   END,
   EventStoreDBClient,
@@ -16,7 +22,9 @@ import type {
   EventStore,
   ExpectedRevision,
   NewEvent,
+  PartitionsRead,
   ReadAllOptions,
+  ReadPartitionsOptions,
   ReadStreamOptions,
   RecordedEvent,
 } from '../../../application/ports/eventStore';
@@ -61,7 +69,11 @@ export class EsdbEventStore implements EventStore {
   }
 
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
-    return storageErrorsMapped(() => this.readAllPages(options));
+    return storageErrorsMapped(async () => (await this.readAllPages(options)).events);
+  }
+
+  readPartitions(options: ReadPartitionsOptions): Promise<PartitionsRead> {
+    return storageErrorsMapped(() => this.readAllPages(options, options.partitions));
   }
 
   headPosition(): Promise<number> {
@@ -106,9 +118,16 @@ export class EsdbEventStore implements EventStore {
    * Pages through $all from `after`, skipping EventStoreDB's own events, until `maxCount` of ours
    * are found or the log ends. A page starts at the last event already seen, because a read from a
    * position includes the event there. An undecodable event ends the batch before it; read first,
-   * it throws, so the follower stops on it rather than skipping it.
+   * it throws, so the follower stops on it rather than skipping it. EventStoreDB keeps no saga hash
+   * beside an event: a partitioned read filters here, from the event's own saga id.
    */
-  private async readAllPages({ after, maxCount }: ReadAllOptions): Promise<RecordedEvent[]> {
+  private async readAllPages(
+    { after, maxCount }: ReadAllOptions,
+    partitions?: PartitionFilter,
+  ): Promise<PartitionsRead> {
+    const wanted = partitions && partitions.owned.length < partitions.count ? new Set(partitions.owned) : undefined;
+    const inPartition = (event: RecordedEvent) =>
+      !wanted || wanted.has(partitionOfHash(sagaHash(partitionKeyOf(event, event.stream)), partitions!.count));
     const pageSize = Math.min(Math.max(maxCount + 1, 100), 1000);
     const found: RecordedEvent[] = [];
     let seenUpTo = BigInt(after);
@@ -126,8 +145,8 @@ export class EsdbEventStore implements EventStore {
         if (event.position.commit <= seenUpTo) continue;
         if (!isSystemEvent(event)) {
           const decoded = decodeOrStop(event, found.length > 0);
-          if (decoded === undefined) return found;
-          found.push(decoded);
+          if (decoded === undefined) return { events: found, through: Number(seenUpTo) };
+          if (inPartition(decoded)) found.push(decoded);
         }
         seenUpTo = event.position.commit;
         if (found.length === maxCount) break;
@@ -136,7 +155,7 @@ export class EsdbEventStore implements EventStore {
       if (page.length < pageSize || last === undefined) break;
       from = last.position;
     }
-    return found;
+    return { events: found, through: Number(seenUpTo) };
   }
 
   /** The commit position of the newest event of ours among the last page of $all (0 when none). */

@@ -1,0 +1,173 @@
+import { EventDecodingError } from '../errors';
+import type { PartitionOwnership } from '../partitions/partitionOwnership';
+import { partitionKeyOf, sagaPartitionOf } from '../partitions/sagaPartitions';
+import type { RecordedEvent } from '../ports/eventStore';
+import { LeaseLostError, type Lease } from '../ports/partitionLeases';
+import {
+  asError,
+  retryDelayMs,
+  type CatchUpSubscription,
+  type CatchUpSubscriptionOptions,
+  type SubscriptionStatus,
+} from './catchUpSubscription';
+
+/**
+ * A follower of the saga partitions this copy holds (partitionOwnership.ts), each with its own
+ * checkpoint. It reads the owned partitions' events in global order from the lowest of their
+ * checkpoints, hands a partition only the events past its own, and after each batch moves every
+ * owned partition's checkpoint to the batch's end (none of them has an event before it unread).
+ * One saga's events are in one partition, so they are still handled in order, by one copy at a time.
+ *
+ * Transient failures are retried for ever with backoff, as in catchUpSubscription.ts; a batch
+ * refused because a lease was lost (LeaseLostError) is not a failure: the copy renews, drops what
+ * it no longer holds, and goes on with the rest.
+ */
+export type PartitionedConsumer = Readonly<{
+  /** Each partition's checkpoint (0 for none); called when the owned set changes. */
+  loadCheckpoints(partitions: readonly number[]): Promise<ReadonlyMap<number, number>>;
+  /** Handles the events, then stores `position` as the checkpoint of every partition in `leases`. */
+  handleBatch(
+    events: readonly RecordedEvent[],
+    progress: Readonly<{ position: number; leases: readonly Lease[] }>,
+  ): Promise<void>;
+}>;
+
+export type PartitionedSubscriptionOptions = Omit<CatchUpSubscriptionOptions, 'consumer'> &
+  Readonly<{ consumer: PartitionedConsumer; ownership: PartitionOwnership }>;
+
+export interface PartitionedSubscription extends CatchUpSubscription {
+  /** Each owned partition's checkpoint, for its lag. */
+  checkpoints(): ReadonlyMap<number, number>;
+}
+
+export function startPartitionedSubscription(options: PartitionedSubscriptionOptions): PartitionedSubscription {
+  const { name, store, consumer, ownership } = options;
+  const batchSize = options.batchSize ?? 500;
+  const idleWaitMs = options.idleWaitMs ?? 1000;
+  const logger = options.logger.child({ subscription: name });
+  const partitionOf = (event: RecordedEvent) =>
+    sagaPartitionOf(partitionKeyOf(event, event.stream), ownership.partitions);
+
+  let status: SubscriptionStatus = { state: 'running', position: 0 };
+  let checkpoints = new Map<number, number>();
+  let loadedVersion = -1;
+  let stopRequested = false;
+  let wake: () => void = () => undefined;
+  const progressListeners = new Set<() => void>();
+  const setStatus = (next: SubscriptionStatus) => {
+    status = next;
+    for (const listener of progressListeners) listener();
+  };
+  const lowest = () => (checkpoints.size === 0 ? 0 : Math.min(...checkpoints.values()));
+
+  /** Waits for new events, a change of the owned set, a stop, or `ms`. */
+  const idle = (ms: number, position?: number) =>
+    new Promise<void>((resolve) => {
+      if (stopRequested) return resolve();
+      wake = resolve;
+      void ownership.changed(ms).then(resolve);
+      if (position !== undefined) store.waitForEvents(position, ms).then(resolve, resolve);
+    });
+
+  /** Loads the checkpoints of partitions just taken; forgets those handed back. */
+  const syncOwned = async (leases: readonly Lease[]) => {
+    const owned = leases.map((lease) => lease.partition);
+    const loaded = await consumer.loadCheckpoints(owned);
+    checkpoints = new Map(owned.map((partition) => [partition, loaded.get(partition) ?? 0]));
+    logger.info({ partitions: owned, position: lowest() }, 'subscription follows its partitions');
+  };
+
+  /** One batch of the owned partitions; false when there was nothing to read. */
+  const step = () =>
+    ownership.exclusive(async () => {
+      const { leases, version } = ownership.current();
+      if (version !== loadedVersion) {
+        await syncOwned(leases);
+        loadedVersion = version;
+      }
+      if (leases.length === 0) return false;
+      const after = lowest();
+      const { events, through } = await store.readPartitions({
+        after,
+        maxCount: batchSize,
+        partitions: { count: ownership.partitions, owned: leases.map((lease) => lease.partition) },
+      });
+      // Nothing new at all; other partitions' events alone still move the checkpoints past them.
+      if (through <= after) return false;
+      const unhandled = events.filter((event) => event.position > (checkpoints.get(partitionOf(event)) ?? 0));
+      ownership.assertValid();
+      await consumer.handleBatch(unhandled, { position: through, leases });
+      for (const partition of checkpoints.keys())
+        checkpoints.set(partition, Math.max(through, checkpoints.get(partition)!));
+      return events.length > 0;
+    });
+
+  const follow = async () => {
+    let attempts = 0;
+    logger.info({ partitions: ownership.current().leases.length }, 'subscription started');
+    while (!stopRequested) {
+      try {
+        const read = await step();
+        if (attempts > 0) logger.info({ attempts }, `subscription ${name} goes on after ${attempts} failed attempts`);
+        attempts = 0;
+        setStatus({ state: 'running', position: lowest() });
+        if (!read) await idle(idleWaitMs, ownership.current().leases.length > 0 ? lowest() : undefined);
+      } catch (error) {
+        if (error instanceof EventDecodingError) throw error;
+        if (error instanceof LeaseLostError) {
+          logger.warn({ partitions: error.partitions }, `${error.message}; renewing before the next batch`);
+          await ownership.refresh().catch(() => undefined);
+          continue;
+        }
+        const failure = asError(error);
+        attempts++;
+        setStatus({ state: 'retrying', position: lowest(), error: failure, attempts });
+        const waitMs = retryDelayMs(attempts, options.retry);
+        logger.warn(
+          { err: failure, attempts, retryInMs: Math.round(waitMs) },
+          `subscription ${name} cannot go on (${failure.message}); trying again in ${Math.round(waitMs)} ms`,
+        );
+        await idle(waitMs);
+      }
+    }
+    setStatus({ state: 'stopped', position: lowest() });
+    logger.info({ position: lowest() }, 'subscription stopped');
+  };
+
+  const loop = follow().catch((error: unknown) => {
+    const failure = asError(error);
+    setStatus({ state: 'failed', position: status.position, error: failure });
+    logger.error(
+      { err: failure, position: status.position },
+      `subscription ${name} stopped on an event it cannot read and will not continue until it is fixed: ${failure.message}`,
+    );
+  });
+
+  return {
+    name,
+    status: () => status,
+    checkpoints: () => checkpoints,
+    waitForPosition: (position, timeoutMs) =>
+      new Promise((resolve) => {
+        const check = () => {
+          if ((status.state === 'running' || status.state === 'retrying') && status.position < position) return;
+          finish();
+        };
+        const finish = () => {
+          clearTimeout(timer);
+          progressListeners.delete(check);
+          resolve(status);
+        };
+        const timer = setTimeout(finish, timeoutMs);
+        progressListeners.add(check);
+        check();
+      }),
+    // A stopped follower hands its partitions to the other copies at once.
+    stop: async () => {
+      stopRequested = true;
+      wake();
+      await loop;
+      await ownership.stop();
+    },
+  };
+}
