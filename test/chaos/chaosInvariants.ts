@@ -26,6 +26,8 @@ import type { Settled } from './sagaSettling';
  *   first, which finds something to undo or nothing;
  * - §9.4 no side effect twice: no outcome of the order or a participant, nor the saga's start or
  *   end, twice in a saga's log (the saga's own bookkeeping events may repeat);
+ * - one owner at a time: no input reacted to twice in a saga's log (two reactor copies deciding
+ *   one saga at once would write a conflict, not merely retry one);
  * - §9.3 terminal means settled: a COMPLETED saga's effects are all in force at the participants,
  *   a CANCELLED saga's none; stock is conserved (what is reserved is exactly the quantities of the
  *   COMPLETED orders); one shipment per COMPLETED order;
@@ -97,6 +99,11 @@ function sagaViolations(
   const outcomes = typesOf(events.filter(isSideEffectOf(sagaId)));
   const twice = outcomes.filter((type, index) => outcomes.indexOf(type) !== index);
   if (twice.length > 0) found.push(violation('§9.4 once', `recorded twice: ${[...new Set(twice)].join(', ')}`));
+  // One owner at a time: a saga never reacted to one input twice (two copies deciding it at once).
+  const reactions = events.filter((event) => event.type === 'SagaStateChanged').map((e) => e.metadata.causationId);
+  const reactedTwice = reactions.filter((input, index) => reactions.indexOf(input) !== index);
+  if (reactedTwice.length > 0)
+    found.push(violation('one owner', `inputs reacted to twice: ${reactedTwice.join(', ')}`));
   const inForce = [
     effects.prescribed.has(sagaId) && 'prescription',
     effects.reserved.has(sagaId) && 'reservation',

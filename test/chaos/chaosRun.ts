@@ -37,6 +37,7 @@ export async function runScenario(
     servers,
     folder,
     prescriptions ? { PRESCRIPTIONS_URL: prescriptions.url } : {},
+    scenario.roles,
   ).catch(async (error: unknown) => {
     await prescriptions?.close();
     throw error;

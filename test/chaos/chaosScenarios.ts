@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { FlakyPrescriptions, PrescriptionsFault } from './flakyPrescriptions';
-import { roles, type RolesApart } from './rolesApart';
+import type { Role } from '../support/serviceProcesses';
+import type { RolesApart } from './rolesApart';
 import type { ThrowawayServer } from './throwawayServers';
 
 /**
@@ -32,6 +33,8 @@ export type ChaosWorld = Readonly<{
 
 export type Scenario = Readonly<{
   name: string;
+  /** The processes to run, when not one of each role and two workers (rolesApart.ts). */
+  roles?: readonly Role[];
   /** Points the service's prescriptions at the suite's flaky external service. */
   externalPrescriptions?: boolean;
   inject(world: ChaosWorld): Promise<void>;
@@ -39,28 +42,52 @@ export type Scenario = Readonly<{
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * SIGKILLs the processes among `targets` (indexes into the run's processes) on a timer, each
+ * restarted at once: each once in a random order, then any at random, so every one dies at least once.
+ */
+async function killAtRandom({ service, pace, note }: ChaosWorld, targets: readonly number[]): Promise<void> {
+  const everyMs = pace.short ? 2_500 : 4_000;
+  const kills = Math.floor((pace.streamMs - pace.leadMs - 3_000) / everyMs);
+  const random = seededRandom(pace.seed);
+  const everyTarget = targets
+    .map((index) => ({ index, key: random() }))
+    .sort((a, b) => a.key - b.key)
+    .map(({ index }) => index);
+  const killed: string[] = [];
+  for (let kill = 0; kill < Math.max(kills, targets.length); kill++) {
+    const index = everyTarget[kill] ?? targets[Math.floor(random() * targets.length)]!;
+    await service.killAndRestart(index);
+    killed.push(`${service.roles[index]}-${index}`);
+    await sleep(everyMs);
+  }
+  await Promise.all(service.processes.map((process) => process.started));
+  note(`seed ${pace.seed}: killed ${killed.join(', ')}`);
+}
+
 /** SIGKILL of a random role (API, reactor, a worker, projection) on a timer, restarted at once. */
 const killRandomRoles: Scenario = {
   name: 'SIGKILL random roles',
-  async inject({ service, pace, note }) {
-    const everyMs = pace.short ? 2_500 : 4_000;
-    const kills = Math.floor((pace.streamMs - pace.leadMs - 3_000) / everyMs);
-    const random = seededRandom(pace.seed);
-    // Each role once, in a random order, then any at random: every role dies at least once.
-    const everyRole = roles
-      .map((_, index) => ({ index, key: random() }))
-      .sort((a, b) => a.key - b.key)
-      .map(({ index }) => index);
-    const killed: string[] = [];
-    for (let kill = 0; kill < Math.max(kills, roles.length); kill++) {
-      const index = everyRole[kill] ?? Math.floor(random() * roles.length);
-      await service.killAndRestart(index);
-      killed.push(`${roles[index]}-${index}`);
-      await sleep(everyMs);
-    }
-    await Promise.all(service.processes.map((process) => process.started));
-    note(`seed ${pace.seed}: killed ${killed.join(', ')}`);
-  },
+  inject: (world) =>
+    killAtRandom(
+      world,
+      world.service.roles.map((_, index) => index),
+    ),
+};
+
+/**
+ * Issue 9: four reactor copies and two projection copies share the saga partitions by leases; a
+ * random copy is SIGKILLed and restarted every few seconds. Its partitions move when its leases
+ * expire, and no saga is decided by two copies at once (the "one owner" check).
+ */
+const killPartitionOwners: Scenario = {
+  name: 'SIGKILL of 4 reactors + 2 projectors',
+  roles: ['serve', 'worker', 'worker', 'reactor', 'reactor', 'reactor', 'reactor', 'project', 'project'],
+  inject: (world) =>
+    killAtRandom(
+      world,
+      world.service.roles.flatMap((role, index) => (role === 'reactor' || role === 'project' ? [index] : [])),
+    ),
 };
 
 /**
@@ -115,7 +142,13 @@ const flakyParticipant: Scenario = {
   },
 };
 
-export const scenarios: readonly Scenario[] = [killRandomRoles, redisLosesData, mariadbRestart, flakyParticipant];
+export const scenarios: readonly Scenario[] = [
+  killRandomRoles,
+  killPartitionOwners,
+  redisLosesData,
+  mariadbRestart,
+  flakyParticipant,
+];
 
 /** Jobs BullMQ holds under the prefix: waiting, delayed, prioritized or active. */
 async function jobsHeld(url: string, prefix: string): Promise<number> {

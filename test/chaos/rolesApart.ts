@@ -10,7 +10,7 @@ import type { ThrowawayServer } from './throwawayServers';
  * each a process of its own, on MariaDB + BullMQ — here the chaos suite's own servers, a fresh
  * database and queue prefix per scenario. The test keeps its own view of the storage (`storage`)
  * to read the log, the read model and the participants' tables. Each role's output goes to a log
- * file of the scenario's folder, named after the role.
+ * file of the scenario's folder, named after the role. A scenario may run more copies of a role.
  */
 export const roles: readonly Role[] = ['serve', 'reactor', 'worker', 'worker', 'project'];
 
@@ -38,6 +38,8 @@ export type RolesApart = Readonly<{
   baseUrl: string;
   storage: Storage;
   processes: readonly ServiceProcess[];
+  /** The role of each process, by index. */
+  roles: readonly Role[];
   /** SIGKILLs the process at `index` and starts its role again. */
   killAndRestart(index: number): Promise<void>;
   /** Pauses (SIGSTOP) or resumes (SIGCONT) every process of a role. */
@@ -49,6 +51,7 @@ export async function startRolesApart(
   servers: Readonly<{ mariadb: ThrowawayServer; redis: ThrowawayServer }>,
   folder: string,
   extraEnv: Readonly<Record<string, string>> = {},
+  started: readonly Role[] = roles,
 ): Promise<RolesApart> {
   const storage = await openStorage('mysql', { mysqlServerUrl: servers.mariadb.url, redisUrl: servers.redis.url });
   await seedCatalog(storage.service.participants, {
@@ -66,7 +69,7 @@ export async function startRolesApart(
   };
   const start = (role: Role, index: number) =>
     startProcess(role, env, { logFile: join(folder, `${role}-${index}.log`) });
-  const processes = roles.map(start);
+  const processes = started.map(start);
   await Promise.all(processes.map((service) => service.started));
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitReady(baseUrl);
@@ -75,9 +78,10 @@ export async function startRolesApart(
     baseUrl,
     storage,
     processes,
+    roles: started,
     killAndRestart: async (index) => {
       await kill(processes[index]!, 'SIGKILL');
-      processes[index] = start(roles[index]!, index);
+      processes[index] = start(started[index]!, index);
     },
     pause: (role, paused) => {
       for (const service of processes.filter((candidate) => candidate.role === role)) {
