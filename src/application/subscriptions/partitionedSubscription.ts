@@ -25,7 +25,10 @@ import {
 export type PartitionedConsumer = Readonly<{
   /** Each partition's checkpoint (0 for none); called when the owned set changes. */
   loadCheckpoints(partitions: readonly number[]): Promise<ReadonlyMap<number, number>>;
-  /** Handles the events, then stores `position` as the checkpoint of every partition in `leases`. */
+  /**
+   * Handles the events, then stores `position` as the checkpoint of every partition in `leases`
+   * (those the events are of, and now and then every owned one).
+   */
   handleBatch(
     events: readonly RecordedEvent[],
     progress: Readonly<{ position: number; leases: readonly Lease[] }>,
@@ -40,6 +43,9 @@ export interface PartitionedSubscription extends CatchUpSubscription {
   checkpoints(): ReadonlyMap<number, number>;
 }
 
+/** How often every owned partition's checkpoint is stored, events or not. */
+const storeEveryCheckpointMs = 5_000;
+
 export function startPartitionedSubscription(options: PartitionedSubscriptionOptions): PartitionedSubscription {
   const { name, store, consumer, ownership } = options;
   const batchSize = options.batchSize ?? 500;
@@ -51,6 +57,7 @@ export function startPartitionedSubscription(options: PartitionedSubscriptionOpt
   let status: SubscriptionStatus = { state: 'running', position: 0 };
   let checkpoints = new Map<number, number>();
   let loadedVersion = -1;
+  let everyCheckpointStoredAt = 0;
   let stopRequested = false;
   let wake: () => void = () => undefined;
   const progressListeners = new Set<() => void>();
@@ -77,6 +84,21 @@ export function startPartitionedSubscription(options: PartitionedSubscriptionOpt
     logger.info({ partitions: owned, position: lowest() }, 'subscription follows its partitions');
   };
 
+  /**
+   * The checkpoints a batch stores: those of the partitions it has events of (their writes are
+   * what the checkpoint statement fences), and every owned one now and then, so that a partition
+   * with no events for a while does not make the next owner read far back. Between those stores a
+   * quiet partition's checkpoint moves in memory only.
+   */
+  const toStore = (events: readonly RecordedEvent[], leases: readonly Lease[]): readonly Lease[] => {
+    if (Date.now() - everyCheckpointStoredAt >= storeEveryCheckpointMs) {
+      everyCheckpointStoredAt = Date.now();
+      return leases;
+    }
+    const touched = new Set(events.map(partitionOf));
+    return leases.filter((lease) => touched.has(lease.partition));
+  };
+
   /** One batch of the owned partitions; false when there was nothing to read. */
   const step = () =>
     ownership.exclusive(async () => {
@@ -96,7 +118,7 @@ export function startPartitionedSubscription(options: PartitionedSubscriptionOpt
       if (through <= after) return false;
       const unhandled = events.filter((event) => event.position > (checkpoints.get(partitionOf(event)) ?? 0));
       ownership.assertValid();
-      await consumer.handleBatch(unhandled, { position: through, leases });
+      await consumer.handleBatch(unhandled, { position: through, leases: toStore(unhandled, leases) });
       for (const partition of checkpoints.keys())
         checkpoints.set(partition, Math.max(through, checkpoints.get(partition)!));
       return events.length > 0;

@@ -47,7 +47,10 @@ export function sqlSagaProjectionStorage(
           await session.transaction([...batch.statements(), storeCheckpoint(session, checkpoint, position)]);
           return;
         }
-        if (checkpoint.leases.length === 0) return;
+        if (checkpoint.leases.length === 0) {
+          if (batch.statements().length === 0) return;
+          throw new Error('a batch with rows to write names no partition to fence them with: a bug in the follower');
+        }
         // The fence first: a lease taken over fails it, and nothing of the batch is written.
         const fence = partitionCheckpointsStatement(session.dialect, projectionCheckpoints, checkpoint, position);
         await session.transaction([fence, ...batch.statements()]).catch((error: unknown) => {
