@@ -78,6 +78,17 @@ describe('a paused reactor copy on MariaDB + BullMQ', () => {
     await Promise.all([paused, other, ...rest].map((service) => service.started));
     await waitReady(baseUrl);
     const [pausedPid, otherPid] = [paused.child.pid!, other.child.pid!];
+    // A copy that splits the sagas otherwise would skip some: it refuses to start, naming both counts.
+    const mismatched = startProcess(
+      'reactor',
+      { ...env, SAGA_PARTITIONS: '4' },
+      { logFile: join(logs, 'mismatched.log') },
+    );
+    expect((await mismatched.exited).code).not.toBe(0);
+    expect(await readFile(join(logs, 'mismatched.log'), 'utf8')).toContain(
+      'SAGA_PARTITIONS is 4 here, but this deployment was set up with 8',
+    );
+
     await waitFor('an even split', async () =>
       (await ownerOf(pausedPid)).length === partitions / 2 && (await ownerOf(otherPid)).length === partitions / 2
         ? true
