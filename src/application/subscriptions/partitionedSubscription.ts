@@ -43,8 +43,11 @@ export interface PartitionedSubscription extends CatchUpSubscription {
   checkpoints(): ReadonlyMap<number, number>;
 }
 
-/** How often every owned partition's checkpoint is stored, events or not. */
-const storeEveryCheckpointMs = 5_000;
+/**
+ * How often every owned partition's checkpoint is stored, events or not: what the stored
+ * checkpoints (the read model's lag in /readyz and /metrics, read by any process) may trail by.
+ */
+const storeEveryCheckpointMs = 1_000;
 
 export function startPartitionedSubscription(options: PartitionedSubscriptionOptions): PartitionedSubscription {
   const { name, store, consumer, ownership } = options;
