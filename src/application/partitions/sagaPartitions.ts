@@ -40,3 +40,23 @@ export const allPartitions = (count: number): number[] => Array.from({ length: c
 
 /** Where a follower keeps one partition's checkpoint: `sagaReactor/3`. */
 export const partitionCheckpointName = (follower: string, partition: number): string => `${follower}/${partition}`;
+
+/**
+ * Each partition's checkpoint, read through `load`. A partition never followed on its own starts
+ * where the follower's single checkpoint of before left it, so a deployment that upgrades to
+ * partitions goes on where it was.
+ */
+export async function loadPartitionCheckpoints(
+  follower: string,
+  partitions: readonly number[],
+  load: (checkpointName: string) => Promise<number>,
+): Promise<Map<number, number>> {
+  const before = await load(follower);
+  const loaded = await Promise.all(
+    partitions.map(async (partition) => {
+      const own = await load(partitionCheckpointName(follower, partition));
+      return [partition, own > 0 ? own : before] as const;
+    }),
+  );
+  return new Map(loaded);
+}

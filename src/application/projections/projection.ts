@@ -1,6 +1,6 @@
 import type { FulfillmentEventType } from '../../domain/events';
 import type { RecordedEvent } from '../ports/eventStore';
-import { partitionCheckpointName } from '../partitions/sagaPartitions';
+import { loadPartitionCheckpoints } from '../partitions/sagaPartitions';
 import type { PartitionCheckpoints } from '../ports/partitionLeases';
 import type { BatchConsumer, PartitionedConsumer } from '../subscriptions';
 
@@ -55,9 +55,7 @@ export function projectionConsumer<Store>(
 
 /**
  * A projection as a partitioned copy's consumer: each leased partition's checkpoint is
- * `<projection>/<partition>`, starting, for a partition never followed on its own, from the
- * projection's one checkpoint of before (a deployment that upgrades goes on where it was). Rows are
- * written only while the leases hold.
+ * `<projection>/<partition>` (loadPartitionCheckpoints); rows are written only while the leases hold.
  */
 export function partitionedProjectionConsumer<Store>(
   projection: Projection<Store>,
@@ -67,16 +65,7 @@ export function partitionedProjectionConsumer<Store>(
   const handled = new Set<string>(projection.canHandle);
   const follower = projection.name;
   return {
-    loadCheckpoints: async (partitions) => {
-      const before = await storage.loadCheckpoint(follower);
-      const positions = await Promise.all(
-        partitions.map(async (partition) => {
-          const own = await storage.loadCheckpoint(partitionCheckpointName(follower, partition));
-          return [partition, own > 0 ? own : before] as const;
-        }),
-      );
-      return new Map(positions);
-    },
+    loadCheckpoints: (partitions) => loadPartitionCheckpoints(follower, partitions, storage.loadCheckpoint),
     handleBatch: async (events, { position, leases }) => {
       const relevant = events.filter((event) => handled.has(event.type));
       await storage.transaction({ follower, owner, leases }, position, async (store) => {

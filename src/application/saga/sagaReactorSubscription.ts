@@ -1,5 +1,5 @@
 import type { PartitionOwnership } from '../partitions/partitionOwnership';
-import { partitionCheckpointName, sagaPartitionOf } from '../partitions/sagaPartitions';
+import { loadPartitionCheckpoints, sagaPartitionOf } from '../partitions/sagaPartitions';
 import type { CheckpointStore } from '../ports/checkpointStore';
 import {
   checkpointedConsumer,
@@ -77,15 +77,7 @@ function startPartitionedReactor(
       // Another copy may have moved these sagas on meanwhile: what is in memory may be stale.
       reactor.forgetSagas();
       await reactor.resumeStopped();
-      const before = await checkpoints.load(sagaReactorSubscriber);
-      const loaded = await Promise.all(
-        partitions.map(async (partition) => {
-          const own = await checkpoints.load(partitionCheckpointName(sagaReactorSubscriber, partition));
-          // A partition never followed on its own goes on from the one reactor's checkpoint of before.
-          return [partition, own > 0 ? own : before] as const;
-        }),
-      );
-      return new Map(loaded);
+      return loadPartitionCheckpoints(sagaReactorSubscriber, partitions, (name) => checkpoints.load(name));
     },
     handleBatch: async (events, { position, leases }) => {
       await reactor.handleBatch(events);

@@ -1,4 +1,5 @@
 import { EventDecodingError } from '../errors';
+import { asError, followerStatus } from './followerStatus';
 import type { EventStore, RecordedEvent } from '../ports/eventStore';
 import type { Logger } from '../ports/logger';
 
@@ -57,14 +58,9 @@ export function startCatchUpSubscription(options: CatchUpSubscriptionOptions): C
   const idleWaitMs = options.idleWaitMs ?? 1000;
   const logger = options.logger.child({ subscription: name });
 
-  let status: SubscriptionStatus = { state: 'running', position: 0 };
+  const status = followerStatus(name, logger);
   let stopRequested = false;
   let wakeIdleWait: () => void = () => undefined;
-  const progressListeners = new Set<() => void>();
-  const setStatus = (next: SubscriptionStatus) => {
-    status = next;
-    for (const listener of progressListeners) listener();
-  };
 
   const idle = (position: number) =>
     new Promise<void>((resolve) => {
@@ -107,51 +103,25 @@ export function startCatchUpSubscription(options: CatchUpSubscriptionOptions): C
         if (attempts > 0)
           logger.info({ position, attempts }, `subscription ${name} goes on after ${attempts} failed attempts`);
         attempts = 0;
-        setStatus({ state: 'running', position });
+        status.set({ state: 'running', position });
       } catch (error) {
         if (error instanceof EventDecodingError) throw error;
-        const failure = asError(error);
         attempts++;
-        setStatus({ state: 'retrying', position: position ?? 0, error: failure, attempts });
         const waitMs = backoff(attempts);
-        logger.warn(
-          { err: failure, position, attempts, retryInMs: Math.round(waitMs) },
-          `subscription ${name} cannot go on (${failure.message}); trying again in ${Math.round(waitMs)} ms`,
-        );
+        status.retrying(asError(error), position ?? 0, attempts, waitMs);
         await pause(waitMs);
       }
     }
-    setStatus({ state: 'stopped', position: position ?? 0 });
+    status.set({ state: 'stopped', position: position ?? 0 });
     logger.info({ position }, 'subscription stopped');
   };
 
-  const loop = follow().catch((error: unknown) => {
-    const failure = asError(error);
-    setStatus({ state: 'failed', position: status.position, error: failure });
-    logger.error(
-      { err: failure, position: status.position },
-      `subscription ${name} stopped on an event it cannot read and will not continue until it is fixed: ${failure.message}`,
-    );
-  });
+  const loop = follow().catch(status.failed);
 
   return {
     name,
-    status: () => status,
-    waitForPosition: (position, timeoutMs) =>
-      new Promise((resolve) => {
-        const check = () => {
-          if ((status.state === 'running' || status.state === 'retrying') && status.position < position) return;
-          finish();
-        };
-        const finish = () => {
-          clearTimeout(timer);
-          progressListeners.delete(check);
-          resolve(status);
-        };
-        const timer = setTimeout(finish, timeoutMs);
-        progressListeners.add(check);
-        check();
-      }),
+    status: status.get,
+    waitForPosition: status.waitForPosition,
     stop: async () => {
       stopRequested = true;
       wakeIdleWait();
@@ -167,5 +137,3 @@ export function retryDelayMs(attempts: number, retry: Readonly<{ initialMs: numb
   const capped = Math.min(retry.maxMs, retry.initialMs * 2 ** Math.min(attempts - 1, 20));
   return capped / 2 + Math.random() * (capped / 2);
 }
-
-export const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));

@@ -3,13 +3,8 @@ import type { PartitionOwnership } from '../partitions/partitionOwnership';
 import { partitionKeyOf, sagaPartitionOf } from '../partitions/sagaPartitions';
 import type { RecordedEvent } from '../ports/eventStore';
 import { LeaseLostError, type Lease } from '../ports/partitionLeases';
-import {
-  asError,
-  retryDelayMs,
-  type CatchUpSubscription,
-  type CatchUpSubscriptionOptions,
-  type SubscriptionStatus,
-} from './catchUpSubscription';
+import { retryDelayMs, type CatchUpSubscription, type CatchUpSubscriptionOptions } from './catchUpSubscription';
+import { asError, followerStatus } from './followerStatus';
 
 /**
  * A follower of the saga partitions this copy holds (partitionOwnership.ts), each with its own
@@ -57,17 +52,12 @@ export function startPartitionedSubscription(options: PartitionedSubscriptionOpt
   const partitionOf = (event: RecordedEvent) =>
     sagaPartitionOf(partitionKeyOf(event, event.stream), ownership.partitions);
 
-  let status: SubscriptionStatus = { state: 'running', position: 0 };
+  const status = followerStatus(name, logger);
   let checkpoints = new Map<number, number>();
   let loadedVersion = -1;
   let everyCheckpointStoredAt = 0;
   let stopRequested = false;
   let wake: () => void = () => undefined;
-  const progressListeners = new Set<() => void>();
-  const setStatus = (next: SubscriptionStatus) => {
-    status = next;
-    for (const listener of progressListeners) listener();
-  };
   const lowest = () => (checkpoints.size === 0 ? 0 : Math.min(...checkpoints.values()));
 
   /** Waits for new events, a change of the owned set, a stop, or `ms`. */
@@ -135,7 +125,7 @@ export function startPartitionedSubscription(options: PartitionedSubscriptionOpt
         const read = await step();
         if (attempts > 0) logger.info({ attempts }, `subscription ${name} goes on after ${attempts} failed attempts`);
         attempts = 0;
-        setStatus({ state: 'running', position: lowest() });
+        status.set({ state: 'running', position: lowest() });
         if (!read) await idle(idleWaitMs, ownership.current().leases.length > 0 ? lowest() : undefined);
       } catch (error) {
         if (error instanceof EventDecodingError) throw error;
@@ -144,49 +134,23 @@ export function startPartitionedSubscription(options: PartitionedSubscriptionOpt
           await ownership.refresh().catch(() => undefined);
           continue;
         }
-        const failure = asError(error);
         attempts++;
-        setStatus({ state: 'retrying', position: lowest(), error: failure, attempts });
         const waitMs = retryDelayMs(attempts, options.retry);
-        logger.warn(
-          { err: failure, attempts, retryInMs: Math.round(waitMs) },
-          `subscription ${name} cannot go on (${failure.message}); trying again in ${Math.round(waitMs)} ms`,
-        );
+        status.retrying(asError(error), lowest(), attempts, waitMs);
         await idle(waitMs);
       }
     }
-    setStatus({ state: 'stopped', position: lowest() });
+    status.set({ state: 'stopped', position: lowest() });
     logger.info({ position: lowest() }, 'subscription stopped');
   };
 
-  const loop = follow().catch((error: unknown) => {
-    const failure = asError(error);
-    setStatus({ state: 'failed', position: status.position, error: failure });
-    logger.error(
-      { err: failure, position: status.position },
-      `subscription ${name} stopped on an event it cannot read and will not continue until it is fixed: ${failure.message}`,
-    );
-  });
+  const loop = follow().catch(status.failed);
 
   return {
     name,
-    status: () => status,
+    status: status.get,
     checkpoints: () => checkpoints,
-    waitForPosition: (position, timeoutMs) =>
-      new Promise((resolve) => {
-        const check = () => {
-          if ((status.state === 'running' || status.state === 'retrying') && status.position < position) return;
-          finish();
-        };
-        const finish = () => {
-          clearTimeout(timer);
-          progressListeners.delete(check);
-          resolve(status);
-        };
-        const timer = setTimeout(finish, timeoutMs);
-        progressListeners.add(check);
-        check();
-      }),
+    waitForPosition: status.waitForPosition,
     // A stopped follower hands its partitions to the other copies at once.
     stop: async () => {
       stopRequested = true;
