@@ -56,6 +56,8 @@ export function startPartitionedSubscription(options: PartitionedSubscriptionOpt
   let checkpoints = new Map<number, number>();
   let loadedVersion = -1;
   let everyCheckpointStoredAt = 0;
+  /** Some owned checkpoint moved in memory only since every one was last stored. */
+  let unstored = false;
   let stopRequested = false;
   let wake: () => void = () => undefined;
   const lowest = () => (checkpoints.size === 0 ? 0 : Math.min(...checkpoints.values()));
@@ -86,10 +88,13 @@ export function startPartitionedSubscription(options: PartitionedSubscriptionOpt
   const toStore = (events: readonly RecordedEvent[], leases: readonly Lease[]): readonly Lease[] => {
     if (Date.now() - everyCheckpointStoredAt >= storeEveryCheckpointMs) {
       everyCheckpointStoredAt = Date.now();
+      unstored = false;
       return leases;
     }
     const touched = new Set(events.map(partitionOf));
-    return leases.filter((lease) => touched.has(lease.partition));
+    const stored = leases.filter((lease) => touched.has(lease.partition));
+    unstored ||= stored.length < leases.length;
+    return stored;
   };
 
   /** One batch of the owned partitions; false when there was nothing to read. */
@@ -107,8 +112,16 @@ export function startPartitionedSubscription(options: PartitionedSubscriptionOpt
         maxCount: batchSize,
         partitions: { count: ownership.partitions, owned: leases.map((lease) => lease.partition) },
       });
-      // Nothing new at all; other partitions' events alone still move the checkpoints past them.
-      if (through <= after) return false;
+      if (through <= after) {
+        // Caught up: the quiet partitions' checkpoints, moved in memory only, are stored once the
+        // period is up, so a quiet log does not leave the stored ones (the read model's lag) behind.
+        if (unstored && Date.now() - everyCheckpointStoredAt >= storeEveryCheckpointMs) {
+          ownership.assertValid();
+          await consumer.handleBatch([], { position: after, leases: toStore([], leases) });
+        }
+        return false;
+      }
+      // Other partitions' events alone still move the checkpoints past them.
       const unhandled = events.filter((event) => event.position > (checkpoints.get(partitionOf(event)) ?? 0));
       ownership.assertValid();
       await consumer.handleBatch(unhandled, { position: through, leases: toStore(unhandled, leases) });

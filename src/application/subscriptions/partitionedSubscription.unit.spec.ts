@@ -128,6 +128,36 @@ describe('partitioned subscription', () => {
     }
   });
 
+  it('stores a quiet partition’s checkpoint soon after the log goes quiet, not only with its next event', async () => {
+    const log = memoryLog();
+    const [p0, p2] = [sagaIn(0), sagaIn(2)];
+    log.append(p0);
+    const { ownership } = handOwnership([
+      { partition: 0, token: 1 },
+      { partition: 1, token: 1 },
+    ]);
+    const { consumer, handled, checkpoints } = recordingConsumer();
+    const subscription = startPartitionedSubscription({
+      name: 'test',
+      store: log.store,
+      consumer,
+      ownership,
+      logger: silentLogger,
+      idleWaitMs: 20,
+    });
+    try {
+      await until('the first event', () => handled.length === 1);
+      log.append(p2); // not ours
+      const last = log.append(p0);
+      await until('the second event', () => handled.length === 2);
+      // That batch stored partition 0 alone: partition 1 had nothing in it.
+      expect(checkpoints.get(1)).toBeLessThan(last);
+      await until("partition 1's checkpoint stored, the log quiet", () => checkpoints.get(1) === last);
+    } finally {
+      await subscription.stop();
+    }
+  });
+
   it('renews and goes on when a batch finds its lease lost, without counting a failure', async () => {
     const log = memoryLog();
     log.append(sagaIn(3));
