@@ -11,7 +11,7 @@ import { RouteNotFoundError } from './httpErrors';
 import { idempotency } from './idempotency';
 import type { IdempotencyStore } from './idempotencyStore';
 import { jsonBody } from './jsonBody';
-import { useDirectJsonResponses } from './jsonResponse';
+import { sendConditionalJson, useDirectJsonResponses } from './jsonResponse';
 import { buildOpenApiDocument } from './openApi';
 import { addOperationalRoutes, type ReadinessChecks } from './operationalRoutes';
 import { perTokenRateLimit } from './rateLimit';
@@ -49,6 +49,7 @@ export type HttpDependencies = ApiDependencies &
 export function createHttpApp(dependencies: HttpDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
+  // express's weak ETags hash every response, POST /orders' included: GET routes set strong ones of their own (sendConditionalJson).
   app.set('etag', false);
   app.set('query parser', 'simple');
   useDirectJsonResponses(app);
@@ -89,6 +90,7 @@ function handlerOf(route: ApiRoute): RequestHandler {
     const rawBody = req.body === undefined && route.bodyOptional ? {} : req.body;
     const body = route.body ? validate(route.body, rawBody, 'request body') : undefined;
     const result = await route.handle({ params, query, body }, res);
-    res.status(route.success.status).json(result);
+    if (route.method === 'get') sendConditionalJson(req, res, route.success.status, result);
+    else res.status(route.success.status).json(result);
   };
 }
