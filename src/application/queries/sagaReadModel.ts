@@ -44,4 +44,19 @@ export interface SagaReadModel {
   idleSagas(query: IdleSagaQuery): Promise<IdleSaga[]>;
   /** completedAt − startedAt of every terminal saga, in milliseconds, ascending. */
   terminalDurationsMs(): Promise<number[]>;
+  /**
+   * Rows whose last folded event lies after `position`, by that position ascending: the sagas
+   * that changed since, oldest change first. One writer (the projection) commits rows in global
+   * order, so a row that shows up later never has a position below one already read.
+   */
+  changedAfter(position: number, limit: number): Promise<SagaSummary[]>;
+  /** The highest `lastPosition` of any row: where the read model stands now (0 when empty). */
+  lastChangePosition(): Promise<number>;
+  /**
+   * Sagas that ended at or after `since` and the state they ended in: COMPLETED or CANCELLED at
+   * their `completedAt`, MANUAL_REVIEW (no `completedAt`: it waits) at its last change.
+   */
+  finishedSince(since: Date): Promise<FinishedSaga[]>;
 }
+
+export type FinishedSaga = Readonly<{ state: 'COMPLETED' | 'CANCELLED' | 'MANUAL_REVIEW'; at: string }>;

@@ -231,6 +231,7 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
         commands,
         queries,
         catalog: participants.catalog,
+        jobQueue,
         tokens: loadOrCreateApiTokens(config, logger),
         rateLimitPerMinute: config.rateLimitPerMinute,
         ...sharedLimitCounters(),

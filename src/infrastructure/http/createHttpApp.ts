@@ -12,7 +12,7 @@ import { idempotency } from './idempotency';
 import type { IdempotencyStore } from './idempotencyStore';
 import { jsonBody } from './jsonBody';
 import { sendConditionalJson, useDirectJsonResponses } from './jsonResponse';
-import { buildOpenApiDocument } from './openApi';
+import { buildOpenApiDocument, defaultApiVersion } from './openApi';
 import { addOperationalRoutes, type ReadinessChecks } from './operationalRoutes';
 import { perTokenRateLimit } from './rateLimit';
 import type { RateLimitCounter } from './rateLimitCounter';
@@ -75,7 +75,7 @@ export function createHttpApp(dependencies: HttpDependencies): Express {
     app[route.method](route.path, ...chain, handlerOf(route));
   }
   // After the API: its paths and these never overlap, and API requests need not be matched against them.
-  const openApiDocument = buildOpenApiDocument(routes, dependencies.version ?? '0.1.0');
+  const openApiDocument = buildOpenApiDocument(routes, dependencies.version ?? defaultApiVersion);
   addOperationalRoutes(app, { ...dependencies, openApiDocument });
 
   app.use((req, _res, next) => next(new RouteNotFoundError(req.method, req.path)));

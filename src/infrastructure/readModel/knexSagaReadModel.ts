@@ -1,6 +1,12 @@
 import type { Knex } from 'knex';
 import type { SagaSummary } from '../../application/projections/sagaSummary';
-import type { IdleSaga, SagaListFilter, SagaReadModel, SagaScope } from '../../application/queries/sagaReadModel';
+import type {
+  FinishedSaga,
+  IdleSaga,
+  SagaListFilter,
+  SagaReadModel,
+  SagaScope,
+} from '../../application/queries/sagaReadModel';
 import { sagaStates, terminalSagaStates, type SagaState } from '../../domain/saga/sagaVocabulary';
 import { isMysql } from './knexProjectionStorage';
 import { fromRow, isoTime, liveSagasTable, type SagaSummaryRow } from './sagaSummaryRows';
@@ -69,6 +75,38 @@ export function knexSagaReadModel(db: Knex, table: string = liveSagasTable): Sag
       return rows
         .map((row) => new Date(row.completed_at!).getTime() - new Date(row.started_at).getTime())
         .sort((a, b) => a - b);
+    },
+    // Both through the last_position index (migration 007).
+    async changedAfter(position, limit) {
+      const rows = (await db<SagaSummaryRow>(table)
+        .where('last_position', '>', position)
+        .orderBy('last_position')
+        .limit(limit)) as SagaSummaryRow[];
+      return rows.map(fromRow);
+    },
+    async lastChangePosition() {
+      const row = (await db(table).max({ position: 'last_position' }).first()) as { position: number | string | null };
+      return Number(row?.position ?? 0);
+    },
+    // Ended sagas through the completed_at index (migration 007); those in review through the
+    // state index, a handful at any time.
+    async finishedSince(since) {
+      const [ended, inReview] = await Promise.all([
+        db(table)
+          .select('state', 'completed_at')
+          .where('completed_at', '>=', since)
+          .whereIn('state', terminalSagaStates) as Promise<Pick<SagaSummaryRow, 'state' | 'completed_at'>[]>,
+        db(table).select('updated_at').where('state', 'MANUAL_REVIEW').where('updated_at', '>=', since) as Promise<
+          Pick<SagaSummaryRow, 'updated_at'>[]
+        >,
+      ]);
+      return [
+        ...ended.map((row): FinishedSaga => ({
+          state: row.state as FinishedSaga['state'],
+          at: isoTime(row.completed_at!),
+        })),
+        ...inReview.map((row): FinishedSaga => ({ state: 'MANUAL_REVIEW', at: isoTime(row.updated_at) })),
+      ];
     },
   };
 }
