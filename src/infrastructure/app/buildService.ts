@@ -176,10 +176,12 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
     database: async () => void (await serviceDb.raw('SELECT 1')),
     eventStore: async () => void (await eventStore.readAll({ after: 0, maxCount: 1 })),
     queue: async () => void (await jobQueue.depth()),
+    // The lag is shown even when it is fine: the operator console reads it here.
     projection: async () => {
       const lag = await projectionLag();
       if (lag > maxReadyProjectionLag)
         throw new Error(`the sagas projection is ${lag} events behind (limit ${maxReadyProjectionLag})`);
+      return { lagEvents: lag };
     },
     // The reactor and the projection of this process (and its saga thread) are making progress.
     followers: () => progress.check(),
