@@ -10,6 +10,7 @@ import { rebuildProgressBar } from './rebuildProgressBar';
 import { startReactorRole, startWorkerRole } from '../app/sagaRoles';
 import { startSagaThread } from '../app/sagaThread';
 import { standaloneOpenApiDocument } from '../http/standaloneOpenApi';
+import { sagaCommands } from './sagaCommands';
 
 /**
  * `fulfillment <command>` (SPEC §7): one binary, one subcommand per role or chore. Long-running
@@ -68,6 +69,8 @@ export function createCli(): Command {
     .action(() => {
       console.log(JSON.stringify(standaloneOpenApiDocument(loadConfig()), null, 2));
     });
+
+  program.addCommand(sagaCommands());
 
   const projections = program.command('projections').description('read model maintenance');
   projections
