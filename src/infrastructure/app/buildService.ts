@@ -88,7 +88,7 @@ export type BuildServiceOptions = Readonly<{ logger?: Logger; clock?: Clock; met
 export const maxReadyProjectionLag = 10_000;
 
 export function buildService(config: Config, options: BuildServiceOptions = {}): Service {
-  const logger = options.logger ?? asLoggerPort(createLogger({ level: config.logLevel }));
+  const logger = options.logger ?? asLoggerPort(createLogger({ level: config.logLevel, format: config.logFormat }));
   const clock = options.clock ?? systemClock;
   const metrics = options.metrics ?? createMetrics();
   const locations = databaseLocations(config.databaseUrl);
