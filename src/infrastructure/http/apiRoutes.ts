@@ -9,7 +9,7 @@ import type { JobQueue } from '../../application/ports/jobQueue';
 import type { Catalog } from '../../application/ports/participants';
 import { deadLetters, jobStats } from '../../application/queries/jobOverview';
 import { sagaChanges } from '../../application/queries/sagaChanges';
-import { sagaThroughput } from '../../application/queries/sagaThroughput';
+import { sagaThroughput, throughputMinutes, type SagaThroughput } from '../../application/queries/sagaThroughput';
 import { sagaGraphOf } from '../../domain/saga/sagaGraph';
 import { getOrder } from '../../application/queries/getOrder';
 import { getSaga } from '../../application/queries/getSaga';
@@ -70,6 +70,17 @@ export const inventoryListMax = 1000;
 /** Every route of SPEC §5 but the operational ones (health, metrics, OpenAPI). */
 export function apiRoutes({ commands, queries, catalog, jobQueue }: ApiDependencies): ApiRoute[] {
   const stats = sharedFor(sagaStatsMaxAgeMs, () => sagaStats(queries));
+  // GET /sagas/throughput reads every saga that ended in its window (hundreds of thousands of rows
+  // in 15 minutes at full speed): its pollers share one result per window for up to a second.
+  const throughputs = new Map<number, () => Promise<SagaThroughput>>();
+  const throughput = (minutes: number = throughputMinutes.default) => {
+    let shared = throughputs.get(minutes);
+    if (!shared) {
+      shared = sharedFor(sagaStatsMaxAgeMs, () => sagaThroughput({ ...queries, clock: commands.clock }, minutes));
+      throughputs.set(minutes, shared);
+    }
+    return shared();
+  };
   // The machine cannot change while the process runs: its graph is read once.
   const sagaGraph = sagaGraphOf(commands.definition);
   return [
@@ -155,12 +166,13 @@ export function apiRoutes({ commands, queries, catalog, jobQueue }: ApiDependenc
     defineRoute({
       method: 'get',
       path: '/sagas/throughput',
-      summary: 'Sagas that ended COMPLETED, CANCELLED or in MANUAL_REVIEW, per time bucket over the last minutes',
+      summary:
+        'Sagas that ended COMPLETED, CANCELLED or in MANUAL_REVIEW, per time bucket over the last minutes (at most a second old)',
       role: 'client',
       query: sagaThroughputQuery,
       success: { status: 200, description: 'One bucket per interval, oldest first', schema: sagaThroughputResponse },
       errorStatuses: [400, ...auth],
-      handle: ({ query }) => sagaThroughput({ ...queries, clock: commands.clock }, query.minutes),
+      handle: ({ query }) => throughput(query.minutes),
     }),
     defineRoute({
       method: 'get',
