@@ -10,6 +10,7 @@ import {
   validOrder,
   type TestService,
 } from '../app/testing/testService';
+import { standaloneOpenApiDocument } from './standaloneOpenApi';
 
 /** The routes the operator console and the CLI poll (issue 10), on real storage and a real queue. */
 const client = `Bearer ${testTokens.client}`;
@@ -256,8 +257,9 @@ describe.each(['sqlite', 'mysql'] as const)('operator console API on %s', (kind)
     expect(skus).toContain('ZZZ-2');
   });
 
-  it('/openapi.json names every operation', async () => {
+  it('/openapi.json names every operation, and `fulfillment openapi` prints that very document', async () => {
     const openapi = await request(app).get('/openapi.json');
+    expect(standaloneOpenApiDocument(harness.service.config)).toEqual(openapi.body);
     const operations = Object.values(
       openapi.body.paths as Record<string, Record<string, { operationId?: string }>>,
     ).flatMap((methods) => Object.values(methods));
