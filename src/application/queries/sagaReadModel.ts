@@ -45,13 +45,17 @@ export interface SagaReadModel {
   /** completedAt − startedAt of every terminal saga, in milliseconds, ascending. */
   terminalDurationsMs(): Promise<number[]>;
   /**
-   * Rows whose last folded event lies after `position`, by that position ascending: the sagas
-   * that changed since, oldest change first. One writer (the projection) commits rows in global
-   * order, so a row that shows up later never has a position below one already read.
+   * Rows whose last folded event lies after `after` and at or before `through`, by that position
+   * ascending: the sagas that changed in between, oldest change first.
    */
-  changedAfter(position: number, limit: number): Promise<SagaSummary[]>;
-  /** The highest `lastPosition` of any row: where the read model stands now (0 when empty). */
-  lastChangePosition(): Promise<number>;
+  changedAfter(after: number, through: number, limit: number): Promise<SagaSummary[]>;
+  /**
+   * The position through which the read model is complete: every row change from an event at or
+   * before it is committed. Rows above it may still be joined by rows below them, written later by
+   * a projection copy that follows other saga partitions and is further behind; a reader that
+   * hands out changes by position stops here so as never to skip one.
+   */
+  completeThrough(): Promise<number>;
   /**
    * Sagas that ended at or after `since` and the state they ended in: COMPLETED or CANCELLED at
    * their `completedAt`, MANUAL_REVIEW (no `completedAt`: it waits) at its last change.

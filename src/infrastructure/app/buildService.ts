@@ -32,11 +32,13 @@ import { createMetrics, type FulfillmentMetrics } from '../observability/metrics
 import { createParticipants, type Participants } from '../participants/createParticipants';
 import { createJobQueue } from '../queue/createJobQueue';
 import { knexSagaReadModel } from '../readModel/knexSagaReadModel';
+import { liveSagasTable } from '../readModel/sagaSummaryRows';
 import { sqlSagaProjectionStorage } from '../readModel/sqlSagaProjectionStorage';
 import { loadOrCreateApiTokens } from './apiTokens';
 import type { StoppedSagaStore } from '../../application/ports/stoppedSagas';
 import { knexStoppedSagaStore } from '../sagaStore/knexStoppedSagaStore';
 import { copyName, projectionLowWatermark, startFollowerOwnership } from './partitionFollowers';
+import { projectionCompleteThrough } from './readModelCompleteness';
 import { RoleProgress } from './roleProgress';
 import { fulfillmentSaga, type SagaDefinition } from '../../domain/saga';
 
@@ -108,7 +110,10 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
 
   const participants = createParticipants({ db: serviceDb, config, clock });
   const idempotencyStore = knexIdempotencyStore(serviceDb, clock);
-  const readModel = knexSagaReadModel(serviceDb);
+  const readModel = knexSagaReadModel(serviceDb, liveSagasTable, {
+    completeThrough: () =>
+      projectionCompleteThrough(serviceDb, eventStore, orderFulfillmentSagasProjection.name, config.partitions.count),
+  });
   const sagaDefinition = fulfillmentSaga({ stepDeadlinesMs: config.stepDeadlinesMs, retry: config.retry });
   const commands = { eventStore, clock, definition: sagaDefinition };
   const queries = { eventStore, readModel };
