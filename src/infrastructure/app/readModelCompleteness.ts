@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import {
   allPartitions,
+  loadPartitionCheckpoints,
   partitionCheckpointName,
   partitionKeyOf,
   sagaPartitionOf,
@@ -16,8 +17,8 @@ const scanLimit = 500;
  * from an event at or before it is committed. What GET /sagas/changes hands out up to.
  *
  * The lowest stored checkpoint is such a position, but a late one: a copy stores a quiet
- * partition's checkpoint only every few seconds, and not at all while the log is idle, so the
- * lowest checkpoint can stay behind the last events indefinitely. This goes further, exactly: it
+ * partition's checkpoint only now and then (every second), and not at all while the log is idle,
+ * so the lowest checkpoint can stay behind the last events indefinitely. This goes further, exactly: it
  * reads the log on from the lowest checkpoint, and stops before the first event whose partition's
  * checkpoint has not passed it (a change some copy still has to commit). Events at or below their
  * partition's checkpoint are committed with it, in one transaction; a partition with no event in
@@ -45,15 +46,15 @@ export async function projectionCompleteThrough(
 }
 
 /**
- * Each partition's stored checkpoint; one without its own is where the projection's single
- * checkpoint of before partitions left it (as projectionLowWatermark reads them).
+ * Each partition's checkpoint by the followers' own rule (loadPartitionCheckpoints: one never
+ * followed on its own is where the single checkpoint of before left it), read in one query.
  */
 async function partitionCheckpoints(db: Knex, projection: string, partitions: number): Promise<number[]> {
-  const names = allPartitions(partitions).map((partition) => partitionCheckpointName(projection, partition));
+  const every = allPartitions(partitions);
   const rows: { name: string; position: number | string }[] = await db(checkpointsTable)
     .select('name', 'position')
-    .whereIn('name', [projection, ...names]);
-  const byName = new Map(rows.map((row) => [row.name, Number(row.position)]));
-  const before = byName.get(projection) ?? 0;
-  return names.map((name) => byName.get(name) ?? before);
+    .whereIn('name', [projection, ...every.map((partition) => partitionCheckpointName(projection, partition))]);
+  const stored = new Map(rows.map((row) => [row.name, Number(row.position)]));
+  const checkpoints = await loadPartitionCheckpoints(projection, every, async (name) => stored.get(name) ?? 0);
+  return every.map((partition) => checkpoints.get(partition)!);
 }
