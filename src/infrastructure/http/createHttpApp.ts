@@ -4,6 +4,7 @@ import type { ApiToken } from '../config/config';
 import type { FulfillmentMetrics } from '../observability/metrics';
 import type { ApiRoute } from './apiRoute';
 import { apiRoutes, type ApiDependencies } from './apiRoutes';
+import { addConsoleRoutes, findConsoleAssets } from './consoleRoutes';
 import { authenticate, authorize } from './authentication';
 import { throttleFailedAuthentication } from './authFailureThrottle';
 import { errorMiddleware } from './errorMiddleware';
@@ -77,6 +78,7 @@ export function createHttpApp(dependencies: HttpDependencies): Express {
   // After the API: its paths and these never overlap, and API requests need not be matched against them.
   const openApiDocument = buildOpenApiDocument(routes, dependencies.version ?? defaultApiVersion);
   addOperationalRoutes(app, { ...dependencies, openApiDocument });
+  addConsoleRoutes(app, findConsoleAssets());
 
   app.use((req, _res, next) => next(new RouteNotFoundError(req.method, req.path)));
   app.use(errorMiddleware(dependencies.logger));
