@@ -1,0 +1,105 @@
+import { useId, useState } from 'preact/hooks';
+import { ErrorNote } from './ErrorNote';
+
+type Props = Readonly<{
+  label: string;
+  /** What the operator confirms, in a sentence. */
+  question: string;
+  /** Set: the action needs a note (resolve); the text box is labelled with this. */
+  noteLabel?: string;
+  /** Set: the action is not allowed, and this says why (a client token, say). */
+  disabledReason?: string | undefined;
+  run(note: string): Promise<unknown>;
+  onDone?(): void;
+}>;
+
+/**
+ * An operator action in two steps: the button opens a confirmation in place (with a note box when
+ * the action needs one), and only the confirm button calls the API. What the API answered — done,
+ * or its error (a 409 when the saga moved on meanwhile, a 403 for a client token) — is said in words.
+ */
+export function ConfirmedAction({ label, question, noteLabel, disabledReason, run, onDone }: Props) {
+  const [open, setOpen] = useState(false);
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const [done, setDone] = useState(false);
+  const noteId = useId();
+  const hintId = useId();
+
+  const confirm = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await run(note.trim());
+      setDone(true);
+      setOpen(false);
+      onDone?.();
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div class="action">
+      {!open && (
+        <button
+          type="button"
+          disabled={Boolean(disabledReason)}
+          aria-describedby={disabledReason ? hintId : undefined}
+          onClick={() => {
+            setOpen(true);
+            setDone(false);
+            setError(undefined);
+          }}
+        >
+          {label}
+        </button>
+      )}
+      {disabledReason && (
+        <span class="hint" id={hintId}>
+          {disabledReason}
+        </span>
+      )}
+      {open && (
+        <form
+          class="confirm"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void confirm();
+          }}
+        >
+          <p>{question}</p>
+          {noteLabel && (
+            <>
+              <label for={noteId}>{noteLabel}</label>
+              <textarea
+                id={noteId}
+                required
+                rows={2}
+                value={note}
+                onInput={(event) => setNote((event.target as HTMLTextAreaElement).value)}
+              />
+            </>
+          )}
+          <div class="buttons">
+            <button type="submit" class="danger" disabled={busy || (Boolean(noteLabel) && !note.trim())}>
+              {busy ? 'Sending…' : `Confirm: ${label.toLowerCase()}`}
+            </button>
+            <button type="button" onClick={() => setOpen(false)} disabled={busy}>
+              Keep as is
+            </button>
+          </div>
+        </form>
+      )}
+      {done && (
+        <p class="ok" role="status">
+          {label}: accepted by the service.
+        </p>
+      )}
+      <ErrorNote error={error} />
+    </div>
+  );
+}
