@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -89,19 +89,26 @@ beforeAll(async () => {
   external.fault('console-prescriptionFails', 'rejects');
   external.fault('console-compensationFails', 'cancelFails');
   dataDir = mkdtempSync(join(tmpdir(), 'console-e2e-'));
+  // The service's log goes beside the screenshots: the compensation that fails on purpose logs errors.
+  mkdirSync(artifactsFolder, { recursive: true });
+  rmSync(join(artifactsFolder, 'service.log'), { force: true });
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
-  service = startProcess('start', {
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    DATABASE_URL: `sqlite:${join(dataDir, 'fulfillment.sqlite')}`,
-    API_TOKENS: `client:${tokens.client},operator:${tokens.operator}`,
-    PRESCRIPTIONS_URL: external.url,
-    PARTICIPANT_TIMEOUT_MS: '1000',
-    PARTICIPANT_BREAKER_FAILURES: '1000',
-    JOB_ATTEMPTS: '2',
-    JOB_BACKOFF_MS: '20',
-  });
+  service = startProcess(
+    'start',
+    {
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      DATABASE_URL: `sqlite:${join(dataDir, 'fulfillment.sqlite')}`,
+      API_TOKENS: `client:${tokens.client},operator:${tokens.operator}`,
+      PRESCRIPTIONS_URL: external.url,
+      PARTICIPANT_TIMEOUT_MS: '1000',
+      PARTICIPANT_BREAKER_FAILURES: '1000',
+      JOB_ATTEMPTS: '2',
+      JOB_BACKOFF_MS: '20',
+    },
+    { logFile: join(artifactsFolder, 'service.log') },
+  );
   await service.started;
   await waitReady(baseUrl);
   await api('PUT', `/inventory/${stock.sku}`, {
@@ -112,7 +119,7 @@ beforeAll(async () => {
   for (const kind of kinds) orders[kind] = await postUntilAccepted(baseUrl, tokens.client, orderBody(kind));
   await Promise.all(kinds.map((kind) => sagaEndingIn(orders[kind].sagaId, [expectations[kind].state])));
   browser = await launchChromium();
-  console.log(`console screenshots: ${artifactsFolder}`);
+  console.log(`console screenshots and the service's log: ${artifactsFolder}`);
 });
 
 afterAll(async () => {
@@ -234,7 +241,7 @@ describe('the console, in Chromium, as an operator', () => {
           .map((event) => `${event.data.from}->${event.data.to}`),
       );
       const machine = page.getByTestId('state-machine');
-      await machine.locator('[data-edge]').first().waitFor();
+      await machine.locator('[data-edge]').first().waitFor({ state: 'attached' });
       const highlighted = await machine
         .locator('[data-taken="true"]')
         .evaluateAll((edges) => edges.map((edge) => edge.getAttribute('data-edge')));

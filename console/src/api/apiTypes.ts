@@ -89,7 +89,7 @@ export type DeadLetterList = { items: DeadLetter[]; nextCursor: string | null };
 
 export type SagaDefinition = {
   states: { name: string; kind: 'pending' | 'compensating' | 'final' | 'review'; step?: string }[];
-  transitions: { from: string; to: string; on: string }[];
+  transitions: { from: string; to: string; on: string; guard?: string }[];
 };
 
 export type InventoryItem = {

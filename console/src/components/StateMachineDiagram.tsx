@@ -25,7 +25,7 @@ export function StateMachineDiagram({ definition, path, current }: Props) {
     if (transition.from === transition.to) continue;
     const key = `${transition.from}→${transition.to}`;
     const edge = edges.get(key) ?? { from: transition.from, to: transition.to, on: [] };
-    edge.on.push(transition.on);
+    edge.on.push(transition.guard ? `${transition.on} (when ${transition.guard})` : transition.on);
     edges.set(key, edge);
   }
   const description = `State machine. This saga went ${[path[0]?.from ?? null, ...path.map((step) => step.to)]
