@@ -113,7 +113,7 @@ function View({ route }: { route: Route }) {
     case 'overview':
       return <Overview />;
     case 'sagas':
-      return <SagaList state={route.state} scope={route.scope} />;
+      return <SagaList key={`${route.state ?? ''}|${route.scope ?? ''}`} state={route.state} scope={route.scope} />;
     case 'saga':
       return <SagaDetail key={route.sagaId} sagaId={route.sagaId} />;
     case 'review':

@@ -29,13 +29,15 @@ jest.setTimeout(240_000);
 const tokens = { client: 'console-client-token-0123456789', operator: 'console-operator-token-0123456789' };
 const stock = { sku: 'CONSOLE-A', onHand: 40 };
 
-type Kind = 'happy' | 'prescriptionFails' | 'inventoryFails' | 'shipmentFails' | 'compensationFails';
+type Kind = 'happy' | 'prescriptionFails' | 'inventoryFails' | 'shipmentFails' | 'compensationFails' | 'laterReview';
 const expectations: Record<Kind, { state: string; failedStep: string | null; failureCode: string | null }> = {
   happy: { state: 'COMPLETED', failedStep: null, failureCode: null },
   prescriptionFails: { state: 'CANCELLED', failedStep: 'CreatePrescription', failureCode: 'PRESCRIBER_REQUIRED' },
   inventoryFails: { state: 'CANCELLED', failedStep: 'ReserveInventory', failureCode: 'UNKNOWN_SKU' },
   shipmentFails: { state: 'CANCELLED', failedStep: 'InitiateShipment', failureCode: 'UNSUPPORTED_DESTINATION' },
   compensationFails: { state: 'MANUAL_REVIEW', failedStep: 'ReserveInventory', failureCode: 'UNKNOWN_SKU' },
+  // Placed after compensationFails: the manual-review list shows it second.
+  laterReview: { state: 'MANUAL_REVIEW', failedStep: 'ReserveInventory', failureCode: 'UNKNOWN_SKU' },
 };
 const kinds = Object.keys(expectations) as Kind[];
 
@@ -73,7 +75,10 @@ function orderBody(kind: Kind) {
     patientId: `console-${kind}`,
     prescriberId: 'dr-1',
     medications: [
-      { sku: kind === 'inventoryFails' || kind === 'compensationFails' ? 'CONSOLE-NOPE' : stock.sku, quantity: 2 },
+      {
+        sku: ['inventoryFails', 'compensationFails', 'laterReview'].includes(kind) ? 'CONSOLE-NOPE' : stock.sku,
+        quantity: 2,
+      },
     ],
     shippingAddress: {
       line1: '1 Main St',
@@ -88,6 +93,7 @@ beforeAll(async () => {
   external = await startExternalPrescriptions();
   external.fault('console-prescriptionFails', 'rejects');
   external.fault('console-compensationFails', 'cancelFails');
+  external.fault('console-laterReview', 'cancelFails');
   dataDir = mkdtempSync(join(tmpdir(), 'console-e2e-'));
   // The service's log goes beside the screenshots: the compensation that fails on purpose logs errors.
   mkdirSync(artifactsFolder, { recursive: true });
@@ -254,6 +260,24 @@ describe('the console, in Chromium, as an operator', () => {
     },
   );
 
+  it('refreshes the sagas list live by conditional polling: unchanged polls are 304s, a new order appears unasked', async () => {
+    const statuses: number[] = [];
+    page.on('response', (response) => {
+      if (/\/sagas\?/.test(response.url())) statuses.push(response.status());
+    });
+    await page.goto(`${baseUrl}/console/#/sagas`);
+    await page.getByTestId('saga-list').locator('tbody tr').first().waitFor();
+    await eventually(
+      async () => statuses,
+      (seen) => expect(seen).toContain(304),
+    );
+    await page.evaluate('window.notReloaded = true');
+    const placed = await postUntilAccepted(baseUrl, tokens.client, orderBody('happy'));
+    await page.locator(`tr[data-order-id="${placed.orderId}"]`).waitFor({ timeout: 15_000 });
+    expect(await page.evaluate('window.notReloaded')).toBe(true); // the same page, never reloaded
+    await sagaEndingIn(placed.sagaId, ['COMPLETED']);
+  });
+
   it('says what the API answered when an action is refused: on hand below what is reserved is a 409 in words (inventory)', async () => {
     await page.goto(`${baseUrl}/console/#/inventory`);
     const row = page.locator(`tr[data-sku="${stock.sku}"]`);
@@ -337,12 +361,25 @@ describe('the console, resolving the manual-review saga by clicking', () => {
         () => item.getByTestId('failed-compensation').innerText(),
         (text) => expect(text).toContain('CancelPrescription'),
       );
+      expect(
+        await page
+          .getByTestId('review-list')
+          .locator('li')
+          .evaluateAll((items) => items.map((item) => item.dataset.sagaId)),
+      ).toEqual([sagaId, orders.laterReview.sagaId]); // oldest first
       await screenshot(page, 'manual-review');
 
       await item.getByRole('button', { name: 'Resolve by hand' }).click();
       await item.getByLabel('What was done by hand').fill('prescription voided by phone with the pharmacy');
       await item.getByRole('button', { name: 'Confirm: resolve by hand' }).click();
-      await page.getByTestId('review-empty').waitFor();
+      await eventually(
+        () =>
+          page
+            .getByTestId('review-list')
+            .locator('li')
+            .evaluateAll((items) => items.map((item) => item.dataset.sagaId)),
+        (listed) => expect(listed).toEqual([orders.laterReview.sagaId]),
+      );
 
       await page.goto(`${baseUrl}/console/#/sagas/${sagaId}`);
       await eventually(

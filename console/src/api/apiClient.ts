@@ -3,13 +3,11 @@ import { ApiError } from './apiError';
 /**
  * The console's one way to the API: same origin, the token as a Bearer header (never in a URL or
  * a cookie), and conditional GETs. Each GET remembers the ETag and body of its last 200 and sends
- * `If-None-Match`; a 304 answers from memory with `changed: false`, so a poll that finds nothing
- * new costs the service no body and the page no re-render.
+ * `If-None-Match`; a 304 answers with that very object, so a poll that finds nothing new costs the
+ * service no body, and the page no re-render (a state set to the same object does not render).
  */
-export type Fetched<T> = Readonly<{ body: T; changed: boolean }>;
-
 export type ApiClient = Readonly<{
-  get<T>(path: string): Promise<Fetched<T>>;
+  get<T>(path: string): Promise<T>;
   send<T>(method: 'POST' | 'PUT', path: string, body: unknown): Promise<T>;
 }>;
 
@@ -30,14 +28,21 @@ export function apiClient(token: string, base = ''): ApiClient {
   };
 
   return {
-    async get<T>(path: string): Promise<Fetched<T>> {
+    async get<T>(path: string): Promise<T> {
       const last = remembered.get(path);
-      const response = await call(path, { method: 'GET', headers: last ? { 'If-None-Match': last.etag } : {} });
-      if (response.status === 304 && last) return { body: last.body as T, changed: false };
+      // The browser's cache stays out of it (`no-store`): the console keeps the last body itself. A
+      // no-store fetch would add `Cache-Control: no-cache`, which tells the server to ignore
+      // If-None-Match (an end-to-end reload, as express's req.fresh reads it): saying `max-age=0`
+      // instead keeps the browser from adding it, and asks for the same thing, an answer from the origin.
+      const conditional: Record<string, string> = last
+        ? { 'If-None-Match': last.etag, 'Cache-Control': 'max-age=0' }
+        : {};
+      const response = await call(path, { method: 'GET', headers: conditional });
+      if (response.status === 304 && last) return last.body as T;
       const body = (await response.json()) as T;
       const etag = response.headers.get('ETag');
       if (etag) remembered.set(path, { etag, body });
-      return { body, changed: true };
+      return body;
     },
     async send<T>(method: 'POST' | 'PUT', path: string, body: unknown): Promise<T> {
       const response = await call(path, {

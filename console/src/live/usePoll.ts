@@ -1,5 +1,4 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Fetched } from '../api/apiClient';
 
 /** How often the console asks again; each ask is a conditional GET (apiClient.ts). */
 export const pollIntervalMs = 2000;
@@ -13,11 +12,12 @@ export type Polled<T> = Readonly<{
 
 /**
  * Live data by conditional polling: `load` runs at once, then every `intervalMs` while the tab is
- * visible, and again whenever `key` changes. A 304 (nothing changed) leaves the state untouched.
+ * visible, and again whenever `key` changes. A 304 (nothing changed) gives the same object as the
+ * last answer (apiClient.ts), which Preact does not render again.
  * Polling rather than server-sent events: a browser's EventSource cannot send the Authorization
  * header, and a poll is one ordinary request that auth, the rate limit and the error shape cover.
  */
-export function usePoll<T>(key: string, load: () => Promise<Fetched<T>>, intervalMs = pollIntervalMs): Polled<T> {
+export function usePoll<T>(key: string, load: () => Promise<T>, intervalMs = pollIntervalMs): Polled<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [tick, setTick] = useState(0);
@@ -35,9 +35,9 @@ export function usePoll<T>(key: string, load: () => Promise<Fetched<T>>, interva
     const run = async () => {
       if (document.visibilityState !== 'hidden') {
         try {
-          const fetched = await loadRef.current();
+          const loaded = await loadRef.current();
           if (stopped) return;
-          if (fetched.changed) setData(fetched.body);
+          setData(() => loaded);
           setError(undefined);
         } catch (failure) {
           if (!stopped) setError(failure);

@@ -18,15 +18,13 @@ export function ManualReview() {
     let cursor: string | null = null;
     // Newest first, a page at a time: read them all (the list is short when all is well), then turn it.
     do {
-      const page: SagaList = (
-        await api.get<SagaList>(
-          `/sagas?state=MANUAL_REVIEW&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-        )
-      ).body;
+      const page: SagaList = await api.get<SagaList>(
+        `/sagas?state=MANUAL_REVIEW&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       items.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor && items.length < 1000);
-    return { body: items.reverse(), changed: true };
+    return items.reverse();
   });
 
   return (

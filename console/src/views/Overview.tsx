@@ -106,11 +106,11 @@ export function Overview() {
 }
 
 /** GET /readyz answers 503 with the failing checks when not ready; both are worth showing. */
-async function readiness(): Promise<{ body: Readiness; changed: boolean }> {
+async function readiness(): Promise<Readiness> {
   const response = await fetch('/readyz', { cache: 'no-store', credentials: 'omit' });
   const body = (await response.json()) as Readiness & { error?: { message: string; details?: unknown } };
-  if (body.error) return { body: { status: `not ready: ${body.error.message}` }, changed: true };
-  return { body, changed: true };
+  if (body.error) return { status: `not ready: ${body.error.message}` };
+  return body;
 }
 
 function projectionLag(ready: Readiness | undefined): number | undefined {

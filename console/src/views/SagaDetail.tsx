@@ -23,7 +23,7 @@ export function SagaDetail({ sagaId }: { sagaId: string }) {
   const events = usePoll(`events:${sagaId}`, () => api.get<{ events: SagaEvent[] }>(`/sagas/${sagaId}/events`));
   const orderId = status.data?.orderId;
   const order = usePoll(`order:${orderId ?? ''}`, () =>
-    orderId ? api.get<Order>(`/orders/${orderId}`) : Promise.resolve({ body: undefined, changed: false }),
+    orderId ? api.get<Order>(`/orders/${orderId}`) : Promise.resolve(undefined),
   );
   const definition = usePoll('definition', () => api.get<SagaDefinition>('/saga-definition'), 60_000);
   const refresh = () => {

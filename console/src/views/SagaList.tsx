@@ -13,7 +13,8 @@ type Props = Readonly<{ state?: string | undefined; scope?: string | undefined }
 
 /**
  * GET /sagas by state or scope, newest first, a page at a time (the cursor of each page kept so
- * that "previous" works), the page on screen asked again every poll (a conditional GET).
+ * that "previous" works), the page on screen asked again every poll (a conditional GET). Mounted
+ * afresh for each filter (App keys it), so a new filter starts on its first page.
  */
 export function SagaList({ state, scope }: Props) {
   const { api } = useSession();
@@ -25,12 +26,6 @@ export function SagaList({ state, scope }: Props) {
   if (cursor) query.set('cursor', cursor);
   const path = `/sagas?${query}`;
   const list = usePoll(path, () => api.get<SagaListBody>(path));
-  const filterKey = `${state ?? ''}|${scope ?? ''}`;
-  const [shownFilter, setShownFilter] = useState(filterKey);
-  if (shownFilter !== filterKey) {
-    setShownFilter(filterKey);
-    setCursors([null]);
-  }
 
   const choose = (filter: { state?: string; scope?: string }) => (location.hash = href.sagas(filter));
 

@@ -25,12 +25,12 @@ export function SagaSearch() {
     }
     try {
       const saga = await api.get<SagaStatus>(`/sagas/${id}`);
-      location.hash = href.saga(saga.body.sagaId);
+      location.hash = href.saga(saga.sagaId);
     } catch (error) {
       if (!(error instanceof ApiError && error.code === 'NOT_FOUND')) return setProblem(error);
       try {
         const order = await api.get<Order>(`/orders/${id}`);
-        location.hash = href.saga(order.body.sagaId);
+        location.hash = href.saga(order.sagaId);
       } catch (orderError) {
         setProblem(
           orderError instanceof ApiError && orderError.code === 'NOT_FOUND'
