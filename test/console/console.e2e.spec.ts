@@ -181,6 +181,25 @@ describe('the console, in Chromium, as an operator', () => {
     expect(await page.evaluate('Object.keys(localStorage)')).toEqual([]);
   });
 
+  it('is keyboard navigable: Tab reaches the skip button first, then each view in order, and Enter opens it', async () => {
+    await page.goto(`${baseUrl}/console/#/`);
+    await page.getByTestId('count-COMPLETED').waitFor();
+    await page.evaluate('document.activeElement.blur()');
+    const focused = () => page.evaluate<string>('document.activeElement.textContent.trim()');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Skip to content');
+    const views = ['Overview', 'Sagas', 'Manual review', 'Dead letters', 'Inventory'];
+    const reached: string[] = [];
+    for (const _view of views) {
+      await page.keyboard.press('Tab');
+      reached.push(await focused());
+    }
+    expect(reached).toEqual(views);
+    await page.keyboard.press('Enter'); // on Inventory
+    await page.waitForURL(/#\/inventory$/);
+    await page.getByTestId('inventory').waitFor();
+  });
+
   it('shows sagas per state, each count linking to its list, and the throughput chart (overview)', async () => {
     await page.goto(`${baseUrl}/console/#/`);
     const stats = await api<{ counts: Record<string, number> }>('GET', '/sagas/stats');
