@@ -427,6 +427,44 @@ describe('the console, resolving the manual-review saga by clicking', () => {
     }
   });
 
+  it('says the API’s 409 in words when the saga moved on before the operator confirmed', async () => {
+    const { context, page, problems } = await consolePage(browser);
+    try {
+      await signIn(page, tokens.operator);
+      const { sagaId } = orders.laterReview;
+      await page.goto(`${baseUrl}/console/#/sagas/${sagaId}`);
+      await eventually(
+        () => page.getByTestId('saga-state').innerText(),
+        (text) => expect(text.trim()).toBe('MANUAL_REVIEW'),
+      );
+      // The page has not seen the change yet: its polls of the saga are answered "not modified".
+      await page.route(`${baseUrl}/sagas/${sagaId}**`, (route) =>
+        route.request().method() === 'GET' ? route.fulfill({ status: 304 }) : route.continue(),
+      );
+      await page.getByRole('button', { name: 'Retry the compensation' }).click();
+      await api('POST', `/sagas/${sagaId}/resolve`, { note: 'resolved from another console' });
+      await sagaEndingIn(sagaId, ['CANCELLED']);
+
+      await page.getByRole('button', { name: 'Confirm: retry the compensation' }).click();
+      await eventually(
+        () => page.getByRole('alert').innerText(),
+        (text) => expect(text).toContain('Not possible in the saga’s current state (409)'),
+      );
+      // Once the page sees the saga CANCELLED, the answer stays readable and the confirm button is off.
+      await page.unroute(`${baseUrl}/sagas/${sagaId}**`);
+      await eventually(
+        () => page.getByTestId('saga-state').innerText(),
+        (text) => expect(text.trim()).toBe('CANCELLED'),
+      );
+      expect(await page.getByRole('alert').innerText()).toContain('(409)');
+      expect(await page.getByRole('button', { name: 'Confirm: retry the compensation' }).isDisabled()).toBe(true);
+      await screenshot(page, 'saga-conflict');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('is usable in a narrow window: nothing wider than the window but the drawing and tables, which scroll', async () => {
     const { context, page, problems } = await consolePage(browser, { width: 400, height: 800 });
     try {

@@ -9,6 +9,11 @@ type Props = Readonly<{
   noteLabel?: string;
   /** Set: the action is not allowed, and this says why (a client token, say). */
   disabledReason?: string | undefined;
+  /**
+   * Set: the action no longer applies (the saga moved on), and this says why. The action then
+   * disappears, unless it is showing a confirmation or what the API answered, which stay readable.
+   */
+  outdated?: string | undefined;
   run(note: string): Promise<unknown>;
   onDone?(): void;
 }>;
@@ -18,7 +23,7 @@ type Props = Readonly<{
  * the action needs one), and only the confirm button calls the API. What the API answered — done,
  * or its error (a 409 when the saga moved on meanwhile, a 403 for a client token) — is said in words.
  */
-export function ConfirmedAction({ label, question, noteLabel, disabledReason, run, onDone }: Props) {
+export function ConfirmedAction({ label, question, noteLabel, disabledReason, outdated, run, onDone }: Props) {
   const [open, setOpen] = useState(false);
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
@@ -26,6 +31,7 @@ export function ConfirmedAction({ label, question, noteLabel, disabledReason, ru
   const [done, setDone] = useState(false);
   const noteId = useId();
   const hintId = useId();
+  const outdatedId = useId();
 
   const confirm = async () => {
     setBusy(true);
@@ -42,12 +48,13 @@ export function ConfirmedAction({ label, question, noteLabel, disabledReason, ru
     }
   };
 
+  if (outdated && !open && !error && !done) return null;
   return (
     <div class="action">
       {!open && (
         <button
           type="button"
-          disabled={Boolean(disabledReason)}
+          disabled={Boolean(disabledReason) || Boolean(outdated)}
           aria-describedby={disabledReason ? hintId : undefined}
           onClick={() => {
             setOpen(true);
@@ -84,8 +91,18 @@ export function ConfirmedAction({ label, question, noteLabel, disabledReason, ru
               />
             </>
           )}
+          {outdated && (
+            <p class="hint" id={outdatedId}>
+              {outdated}
+            </p>
+          )}
           <div class="buttons">
-            <button type="submit" class="danger" disabled={busy || (Boolean(noteLabel) && !note.trim())}>
+            <button
+              type="submit"
+              class="danger"
+              aria-describedby={outdated ? outdatedId : undefined}
+              disabled={busy || Boolean(outdated) || (Boolean(noteLabel) && !note.trim())}
+            >
               {busy ? 'Sending…' : `Confirm: ${label.toLowerCase()}`}
             </button>
             <button type="button" onClick={() => setOpen(false)} disabled={busy}>

@@ -101,34 +101,33 @@ export function SagaDetail({ sagaId }: { sagaId: string }) {
       </dl>
 
       <div class="actions" aria-label="Actions">
-        {!finalStates.has(saga.state) && (
-          <ConfirmedAction
-            label="Cancel the order"
-            question={`Cancel order ${saga.orderId}? What has succeeded so far is undone, last in first out.`}
-            disabledReason={blocked}
-            run={() => api.send('POST', `/orders/${saga.orderId}/cancel`, { reason: 'cancelled from the console' })}
-            onDone={refresh}
-          />
-        )}
-        {inReview && (
-          <>
-            <ConfirmedAction
-              label="Retry the compensation"
-              question={`Run ${saga.failedCompensation ?? 'the failed compensation'} again? Unwinding continues if it succeeds.`}
-              disabledReason={blocked}
-              run={() => api.send('POST', `/sagas/${saga.sagaId}/retry`, {})}
-              onDone={refresh}
-            />
-            <ConfirmedAction
-              label="Resolve by hand"
-              question="Mark this saga resolved by hand? It ends CANCELLED with your note; nothing more is undone for you."
-              noteLabel="What was done by hand"
-              disabledReason={blocked}
-              run={(note) => api.send('POST', `/sagas/${saga.sagaId}/resolve`, { note })}
-              onDone={refresh}
-            />
-          </>
-        )}
+        <ConfirmedAction
+          label="Cancel the order"
+          question={`Cancel order ${saga.orderId}? What has succeeded so far is undone, last in first out.`}
+          disabledReason={blocked}
+          outdated={
+            finalStates.has(saga.state) ? `The saga is ${saga.state} now: nothing is left to cancel.` : undefined
+          }
+          run={() => api.send('POST', `/orders/${saga.orderId}/cancel`, { reason: 'cancelled from the console' })}
+          onDone={refresh}
+        />
+        <ConfirmedAction
+          label="Retry the compensation"
+          question={`Run ${saga.failedCompensation ?? 'the failed compensation'} again? Unwinding continues if it succeeds.`}
+          disabledReason={blocked}
+          outdated={inReview ? undefined : `The saga is ${saga.state} now, not MANUAL_REVIEW.`}
+          run={() => api.send('POST', `/sagas/${saga.sagaId}/retry`, {})}
+          onDone={refresh}
+        />
+        <ConfirmedAction
+          label="Resolve by hand"
+          question="Mark this saga resolved by hand? It ends CANCELLED with your note; nothing more is undone for you."
+          noteLabel="What was done by hand"
+          disabledReason={blocked}
+          outdated={inReview ? undefined : `The saga is ${saga.state} now, not MANUAL_REVIEW.`}
+          run={(note) => api.send('POST', `/sagas/${saga.sagaId}/resolve`, { note })}
+          onDone={refresh}
+        />
       </div>
 
       <h2>State machine</h2>
