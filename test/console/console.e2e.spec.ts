@@ -389,7 +389,9 @@ describe('the console, resolving the manual-review saga by clicking', () => {
       await screenshot(page, 'manual-review');
 
       await item.getByRole('button', { name: 'Resolve by hand' }).click();
-      await item.getByLabel('What was done by hand').fill('prescription voided by phone with the pharmacy');
+      // The confirmation takes the focus: the note is typed straight away.
+      expect(await page.evaluate<string>('document.activeElement.tagName')).toBe('TEXTAREA');
+      await page.keyboard.type('prescription voided by phone with the pharmacy');
       await item.getByRole('button', { name: 'Confirm: resolve by hand' }).click();
       await eventually(
         () =>

@@ -1,4 +1,4 @@
-import { useId, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ErrorNote } from './ErrorNote';
 
 type Props = Readonly<{
@@ -32,6 +32,16 @@ export function ConfirmedAction({ label, question, noteLabel, disabledReason, ou
   const noteId = useId();
   const hintId = useId();
   const outdatedId = useId();
+  // Keyboard users keep their place: focus goes into the confirmation when it opens, and back to
+  // the action's button when it closes (the element that had it is gone either way).
+  const form = useRef<HTMLFormElement>(null);
+  const opener = useRef<HTMLButtonElement>(null);
+  const wasOpen = useRef(false);
+  useEffect(() => {
+    if (open) form.current?.querySelector<HTMLElement>('textarea, button[type="submit"]')?.focus();
+    else if (wasOpen.current) opener.current?.focus();
+    wasOpen.current = open;
+  }, [open]);
 
   const confirm = async () => {
     setBusy(true);
@@ -53,6 +63,7 @@ export function ConfirmedAction({ label, question, noteLabel, disabledReason, ou
     <div class="action">
       {!open && (
         <button
+          ref={opener}
           type="button"
           disabled={Boolean(disabledReason) || Boolean(outdated)}
           aria-describedby={disabledReason ? hintId : undefined}
@@ -72,6 +83,7 @@ export function ConfirmedAction({ label, question, noteLabel, disabledReason, ou
       )}
       {open && (
         <form
+          ref={form}
           class="confirm"
           onSubmit={(event) => {
             event.preventDefault();
