@@ -2,7 +2,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'reports/**', 'bin/**', '*.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'console/dist/**',
+      'node_modules/**',
+      'data/**',
+      'coverage/**',
+      'reports/**',
+      'bin/**',
+      '*.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,7 +34,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^(?!xstate$|\\.)', message: 'The domain is pure: it imports nothing but xstate and itself.' }] },
+        {
+          patterns: [
+            { regex: '^(?!xstate$|\\.)', message: 'The domain is pure: it imports nothing but xstate and itself.' },
+          ],
+        },
       ],
     },
   },
@@ -33,7 +48,23 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/infrastructure/**', 'knex', 'mysql2', 'better-sqlite3', 'bullmq', 'ioredis', 'express', '@eventstore/*'], message: 'The application talks to ports, never to a driver or an adapter.' }] },
+        {
+          patterns: [
+            {
+              group: [
+                '**/infrastructure/**',
+                'knex',
+                'mysql2',
+                'better-sqlite3',
+                'bullmq',
+                'ioredis',
+                'express',
+                '@eventstore/*',
+              ],
+              message: 'The application talks to ports, never to a driver or an adapter.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -7,22 +7,32 @@ import type { AddressInfo } from 'node:net';
  * participant protocol (src/infrastructure/participants/http/httpParticipants.ts) as a correct
  * service must, with faults on cue per patient:
  * - `failsAfterActing`: it creates the prescription, then answers 500, every time it is asked;
- * - `unreachable`: it answers 503 without acting.
+ * - `unreachable`: it answers 503 without acting;
+ * - `rejects`: it refuses the prescription as a business rule (422 PRESCRIBER_REQUIRED), as the
+ *   built-in module does for a controlled medication without a prescriber;
+ * - `cancelFails`: it creates the prescription, then answers 500 to every cancel of it, so the
+ *   saga's CancelPrescription fails for good and the saga waits in MANUAL_REVIEW.
  * A cancel of a prescription it never created answers `prescriptionId: null` (nothing undone) and
  * leaves a tombstone: a create for that saga arriving afterwards answers 409 ALREADY_COMPENSATED.
  */
 export type ExternalPrescription = { prescriptionId: string; status: 'created' | 'cancelled' };
-export type PrescriptionFault = 'failsAfterActing' | 'unreachable';
+export type PrescriptionFault = 'failsAfterActing' | 'unreachable' | 'rejects' | 'cancelFails';
 
 export async function startExternalPrescriptions() {
   const prescriptions = new Map<string, ExternalPrescription>();
   const tombstones = new Set<string>();
   const faults = new Map<string, PrescriptionFault>();
+  const patientOfSaga = new Map<string, string>();
   const calls: string[] = [];
 
   const create = (body: { sagaId: string; patientId: string }, res: ServerResponse) => {
     const fault = faults.get(body.patientId);
+    patientOfSaga.set(body.sagaId, body.patientId);
     if (fault === 'unreachable') return answer(res, 503, { error: { code: 'UNAVAILABLE', message: 'down' } });
+    if (fault === 'rejects') {
+      const message = 'a controlled medication needs a prescriber';
+      return answer(res, 422, { error: { code: 'PRESCRIBER_REQUIRED', message, details: [] } });
+    }
     if (tombstones.has(body.sagaId)) {
       return answer(res, 409, { error: { code: 'ALREADY_COMPENSATED', message: 'cancelled before it arrived' } });
     }
@@ -36,6 +46,10 @@ export async function startExternalPrescriptions() {
   };
 
   const cancel = (sagaId: string, res: ServerResponse) => {
+    const patientId = patientOfSaga.get(sagaId);
+    if (patientId !== undefined && faults.get(patientId) === 'cancelFails') {
+      return answer(res, 500, { error: { code: 'INTERNAL', message: 'the prescription register is locked' } });
+    }
     const prescription = prescriptions.get(sagaId);
     if (!prescription) {
       tombstones.add(sagaId);

@@ -135,7 +135,11 @@ export interface JobQueue {
    * sagas wait for.
    */
   heldJobs(jobIds: readonly string[]): Promise<ReadonlyMap<string, HeldJobState>>;
-  deadLetters(limit?: number): Promise<DeadLetter[]>;
+  /**
+   * Jobs that failed for good, newest first, `limit` of them after skipping `offset` (a page:
+   * a dead letter arriving meanwhile shifts the later pages by one).
+   */
+  deadLetters(limit?: number, offset?: number): Promise<DeadLetter[]>;
   close(): Promise<void>;
 }
 

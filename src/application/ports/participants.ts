@@ -114,6 +114,8 @@ export interface Catalog {
   putItem(sku: string, change: CatalogItemChange): Promise<CatalogItem>;
   /** The items the catalog knows among `skus`; unknown skus are left out. */
   describeItems(skus: readonly string[]): Promise<CatalogItem[]>;
+  /** Every item, in sku order, at most `limit` of them. */
+  listItems(limit: number): Promise<CatalogItem[]>;
 }
 
 /** A catalog change with a missing or invalid field. `details` names each field. */

@@ -8,3 +8,6 @@ export * from './listSagas';
 export * from './sagaStats';
 export * from './sagaEvents';
 export * from './participantReports';
+export * from './sagaChanges';
+export * from './sagaThroughput';
+export * from './jobOverview';

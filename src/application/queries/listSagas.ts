@@ -1,4 +1,4 @@
-import { ValidationError } from '../commands/fulfillmentErrors';
+import { decodeCursor, encodeCursor } from './opaqueCursor';
 import type { QueryDependencies } from './queryContext';
 import type { SagaListFilter } from './sagaReadModel';
 import { toSagaStatus, type SagaStatus } from './sagaStatus';
@@ -14,27 +14,16 @@ export async function listSagas(
   request: SagaListFilter & Readonly<{ limit?: number; cursor?: string }>,
 ): Promise<Readonly<{ items: SagaStatus[]; nextCursor: string | null }>> {
   const limit = Math.min(request.limit ?? listLimits.default, listLimits.max);
-  const beforePosition = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
+  const beforePosition = request.cursor === undefined ? undefined : decodeCursor(request.cursor, 'before', pageCursor);
   const filter = { state: request.state, scope: request.scope };
   const rows = await readModel.list(filter, { limit: limit + 1, beforePosition });
   const page = rows.slice(0, limit);
-  const nextCursor = rows.length > limit ? encodeCursor(page.at(-1)!.createdPosition) : null;
+  const nextCursor = rows.length > limit ? encodeCursor('before', page.at(-1)!.createdPosition) : null;
   return { items: page.map(toSagaStatus), nextCursor };
 }
 
-const encodeCursor = (position: number) =>
-  Buffer.from(JSON.stringify({ v: 1, before: position })).toString('base64url');
-
-function decodeCursor(cursor: string): number {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; before?: unknown };
-    if (parsed.v === 1 && Number.isSafeInteger(parsed.before) && (parsed.before as number) > 0)
-      return parsed.before as number;
-  } catch {
-    // falls through to the error below
-  }
-  throw new ValidationError(
-    'cursor is not one this service handed out: pass nextCursor from the previous page unchanged',
-    [{ path: ['cursor'], message: 'invalid cursor' }],
-  );
-}
+const pageCursor = {
+  param: 'cursor',
+  min: 1,
+  hint: 'pass nextCursor from the previous page unchanged',
+} as const;

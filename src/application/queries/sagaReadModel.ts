@@ -44,4 +44,23 @@ export interface SagaReadModel {
   idleSagas(query: IdleSagaQuery): Promise<IdleSaga[]>;
   /** completedAt − startedAt of every terminal saga, in milliseconds, ascending. */
   terminalDurationsMs(): Promise<number[]>;
+  /**
+   * Rows whose last folded event lies after `after` and at or before `through`, by that position
+   * ascending: the sagas that changed in between, oldest change first.
+   */
+  changedAfter(after: number, through: number, limit: number): Promise<SagaSummary[]>;
+  /**
+   * The position through which the read model is complete: every row change from an event at or
+   * before it is committed. Rows above it may still be joined by rows below them, written later by
+   * a projection copy that follows other saga partitions and is further behind; a reader that
+   * hands out changes by position stops here so as never to skip one.
+   */
+  completeThrough(): Promise<number>;
+  /**
+   * Sagas that ended at or after `since` and the state they ended in: COMPLETED or CANCELLED at
+   * their `completedAt`, MANUAL_REVIEW (no `completedAt`: it waits) at its last change.
+   */
+  finishedSince(since: Date): Promise<FinishedSaga[]>;
 }
+
+export type FinishedSaga = Readonly<{ state: 'COMPLETED' | 'CANCELLED' | 'MANUAL_REVIEW'; at: string }>;

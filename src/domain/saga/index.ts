@@ -9,3 +9,4 @@ export { sagaMachineOf, type SagaSnapshot } from './sagaRuntime';
 export * from './sagaDecider';
 export * from './sagaHistory';
 export * from './sagaAwaits';
+export { sagaGraphOf, type SagaGraph, type SagaGraphState, type SagaGraphTransition } from './sagaGraph';

@@ -17,17 +17,10 @@ export function loadOrCreateApiTokens(
 ): readonly ApiToken[] {
   if (config.apiTokens) return config.apiTokens;
   const file = apiTokensFile(config.dataDir);
-  if (existsSync(file)) {
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as ApiToken[];
-    if (
-      Array.isArray(stored) &&
-      stored.length > 0 &&
-      stored.every((entry) => entry.role && entry.token?.length >= 16)
-    ) {
-      logger.info({ file }, 'API_TOKENS is not set: using the generated tokens kept in this file');
-      return stored;
-    }
-    throw new Error(`${file} is not a list of { role, token }: delete it to generate new tokens, or set API_TOKENS`);
+  const stored = storedApiTokens(config.dataDir);
+  if (stored) {
+    logger.info({ file }, 'API_TOKENS is not set: using the generated tokens kept in this file');
+    return stored;
   }
   const tokens: ApiToken[] = (['client', 'operator'] as const).map((role) => ({
     role,
@@ -38,4 +31,18 @@ export function loadOrCreateApiTokens(
   chmodSync(file, 0o600);
   logger.warn({ file }, 'API_TOKENS is not set: generated one token per role; read them from this file');
   return tokens;
+}
+
+/**
+ * The tokens generated into `<dataDir>/api-tokens.json`, or undefined when the file does not exist
+ * (the service has not started with this data directory and without API_TOKENS yet). The operator
+ * verbs of the CLI read the operator token from here.
+ */
+export function storedApiTokens(dataDir: string): readonly ApiToken[] | undefined {
+  const file = apiTokensFile(dataDir);
+  if (!existsSync(file)) return undefined;
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as ApiToken[];
+  if (Array.isArray(stored) && stored.length > 0 && stored.every((entry) => entry.role && entry.token?.length >= 16))
+    return stored;
+  throw new Error(`${file} is not a list of { role, token }: delete it to generate new tokens, or set API_TOKENS`);
 }

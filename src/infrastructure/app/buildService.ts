@@ -32,11 +32,13 @@ import { createMetrics, type FulfillmentMetrics } from '../observability/metrics
 import { createParticipants, type Participants } from '../participants/createParticipants';
 import { createJobQueue } from '../queue/createJobQueue';
 import { knexSagaReadModel } from '../readModel/knexSagaReadModel';
+import { liveSagasTable } from '../readModel/sagaSummaryRows';
 import { sqlSagaProjectionStorage } from '../readModel/sqlSagaProjectionStorage';
 import { loadOrCreateApiTokens } from './apiTokens';
 import type { StoppedSagaStore } from '../../application/ports/stoppedSagas';
 import { knexStoppedSagaStore } from '../sagaStore/knexStoppedSagaStore';
 import { copyName, projectionLowWatermark, startFollowerOwnership } from './partitionFollowers';
+import { projectionCompleteThrough } from './readModelCompleteness';
 import { RoleProgress } from './roleProgress';
 import { fulfillmentSaga, type SagaDefinition } from '../../domain/saga';
 
@@ -88,7 +90,7 @@ export type BuildServiceOptions = Readonly<{ logger?: Logger; clock?: Clock; met
 export const maxReadyProjectionLag = 10_000;
 
 export function buildService(config: Config, options: BuildServiceOptions = {}): Service {
-  const logger = options.logger ?? asLoggerPort(createLogger({ level: config.logLevel }));
+  const logger = options.logger ?? asLoggerPort(createLogger({ level: config.logLevel, format: config.logFormat }));
   const clock = options.clock ?? systemClock;
   const metrics = options.metrics ?? createMetrics();
   const locations = databaseLocations(config.databaseUrl);
@@ -108,7 +110,10 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
 
   const participants = createParticipants({ db: serviceDb, config, clock });
   const idempotencyStore = knexIdempotencyStore(serviceDb, clock);
-  const readModel = knexSagaReadModel(serviceDb);
+  const readModel = knexSagaReadModel(serviceDb, liveSagasTable, {
+    completeThrough: () =>
+      projectionCompleteThrough(serviceDb, eventStore, orderFulfillmentSagasProjection.name, config.partitions.count),
+  });
   const sagaDefinition = fulfillmentSaga({ stepDeadlinesMs: config.stepDeadlinesMs, retry: config.retry });
   const commands = { eventStore, clock, definition: sagaDefinition };
   const queries = { eventStore, readModel };
@@ -176,10 +181,12 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
     database: async () => void (await serviceDb.raw('SELECT 1')),
     eventStore: async () => void (await eventStore.readAll({ after: 0, maxCount: 1 })),
     queue: async () => void (await jobQueue.depth()),
+    // The lag is shown even when it is fine: the operator console reads it here.
     projection: async () => {
       const lag = await projectionLag();
       if (lag > maxReadyProjectionLag)
         throw new Error(`the sagas projection is ${lag} events behind (limit ${maxReadyProjectionLag})`);
+      return { lagEvents: lag };
     },
     // The reactor and the projection of this process (and its saga thread) are making progress.
     followers: () => progress.check(),
@@ -231,6 +238,7 @@ export function buildService(config: Config, options: BuildServiceOptions = {}):
         commands,
         queries,
         catalog: participants.catalog,
+        jobQueue,
         tokens: loadOrCreateApiTokens(config, logger),
         rateLimitPerMinute: config.rateLimitPerMinute,
         ...sharedLimitCounters(),

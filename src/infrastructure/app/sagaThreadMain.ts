@@ -16,7 +16,9 @@ const port = parentPort!;
 const post = (message: SagaThreadMessage) => port.postMessage(message);
 
 async function main() {
-  const logger = asLoggerPort(createLogger({ level: config.logLevel })).child({ thread: 'saga' });
+  const logger = asLoggerPort(createLogger({ level: config.logLevel, format: config.logFormat })).child({
+    thread: 'saga',
+  });
   const service = buildService(config, { logger, metrics: createMetrics({ defaultMetrics: false }) });
   port.on('message', (message: MainThreadMessage) => {
     if (message.type === 'stop') {

@@ -9,6 +9,8 @@ import { formatPartitionTable, partitionTable } from './partitionTable';
 import { rebuildProgressBar } from './rebuildProgressBar';
 import { startReactorRole, startWorkerRole } from '../app/sagaRoles';
 import { startSagaThread } from '../app/sagaThread';
+import { standaloneOpenApiDocument } from '../http/standaloneOpenApi';
+import { sagaCommands } from './sagaCommands';
 
 /**
  * `fulfillment <command>` (SPEC §7): one binary, one subcommand per role or chore. Long-running
@@ -60,6 +62,15 @@ export function createCli(): Command {
     .command('start')
     .description('every role in one process: projection, saga reactor, workers, HTTP API (what `npm start` runs)')
     .action(async () => void (await runRole(startEveryRole)));
+
+  program
+    .command('openapi')
+    .description('print the /openapi.json this service serves, without starting it (for linters and client generators)')
+    .action(() => {
+      console.log(JSON.stringify(standaloneOpenApiDocument(loadConfig()), null, 2));
+    });
+
+  program.addCommand(sagaCommands());
 
   const projections = program.command('projections').description('read model maintenance');
   projections

@@ -118,6 +118,12 @@ const environmentSchema = z
     RATE_LIMIT_PER_MINUTE: integer(1, 10_000_000, 6_000),
     AUTH_FAILURES_PER_MINUTE: integer(1, 100_000, 30),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { message: 'must be auto, json or pretty' }).default('auto'),
+    FULFILLMENT_URL: optionalUrl(/^https?:\/\//, 'http://127.0.0.1:3000'),
+    FULFILLMENT_TOKEN: z
+      .string()
+      .optional()
+      .transform((text) => (text?.trim() ? text.trim() : undefined)),
   })
   .superRefine((env, ctx) => {
     if (env.EVENT_STORE === 'esdb' && !env.EVENTSTORE_CONNECTION_STRING) {
@@ -170,6 +176,17 @@ export type Config = Readonly<{
   /** Failed authentications one client address may make in a minute before all its requests get 429. */
   authFailuresPerMinute: number;
   logLevel: Environment['LOG_LEVEL'];
+  /**
+   * pretty: coloured lines for a person at a terminal; json: one JSON object per line, for log
+   * collectors. LOG_FORMAT=auto (the default) is pretty when stdout is a terminal, json otherwise.
+   */
+  logFormat: 'json' | 'pretty';
+  /**
+   * Where the operator verbs (`fulfillment sagas …`) find a running service, when not given
+   * `--url` / `--token`: FULFILLMENT_URL, FULFILLMENT_TOKEN; unset, the local service on PORT with
+   * the operator token it generated into DATA_DIR (or API_TOKENS' operator token).
+   */
+  apiClient: Readonly<{ url?: string; token?: string }>;
 }>;
 
 export class ConfigurationError extends Error {
@@ -183,7 +200,10 @@ export class ConfigurationError extends Error {
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  stdoutIsTerminal: boolean = process.stdout.isTTY === true,
+): Config {
   const result = environmentSchema.safeParse(env);
   if (!result.success) {
     const issue = result.error.issues[0]!;
@@ -221,5 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT === 'auto' ? (stdoutIsTerminal ? 'pretty' : 'json') : e.LOG_FORMAT,
+    apiClient: { url: e.FULFILLMENT_URL, token: e.FULFILLMENT_TOKEN },
   };
 }

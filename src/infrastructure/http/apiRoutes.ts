@@ -5,7 +5,12 @@ import { placeOrder } from '../../application/commands/placeOrder';
 import { requestCancellation } from '../../application/commands/requestCancellation';
 import { resolveSaga } from '../../application/commands/resolveSaga';
 import { retrySaga } from '../../application/commands/retrySaga';
+import type { JobQueue } from '../../application/ports/jobQueue';
 import type { Catalog } from '../../application/ports/participants';
+import { deadLetters, jobStats } from '../../application/queries/jobOverview';
+import { sagaChanges } from '../../application/queries/sagaChanges';
+import { sagaThroughput, throughputMinutes, type SagaThroughput } from '../../application/queries/sagaThroughput';
+import { sagaGraphOf } from '../../domain/saga/sagaGraph';
 import { getOrder } from '../../application/queries/getOrder';
 import { getSaga } from '../../application/queries/getSaga';
 import { listSagas } from '../../application/queries/listSagas';
@@ -18,7 +23,11 @@ import { sharedFor } from './sharedResult';
 import {
   cancelOrderBody,
   commandAcceptedResponse,
+  deadLettersQuery,
+  deadLettersResponse,
   inventoryItemResponse,
+  inventoryListResponse,
+  jobStatsResponse,
   listSagasQuery,
   orderIdParams,
   orderResponse,
@@ -26,11 +35,16 @@ import {
   placeOrderInput,
   putInventoryBody,
   resolveSagaBody,
+  sagaChangesQuery,
+  sagaChangesResponse,
+  sagaDefinitionResponse,
   sagaEventsResponse,
   sagaIdParams,
   sagaListResponse,
   sagaStatsResponse,
   sagaStatusResponse,
+  sagaThroughputQuery,
+  sagaThroughputResponse,
   skuParams,
 } from './schemas';
 
@@ -38,6 +52,7 @@ export type ApiDependencies = Readonly<{
   commands: CommandDependencies;
   queries: QueryDependencies;
   catalog: Catalog;
+  jobQueue: Pick<JobQueue, 'depth' | 'deadLetters'>;
 }>;
 
 const auth = [401, 403, 429];
@@ -49,9 +64,25 @@ const auth = [401, 403, 429];
  */
 export const sagaStatsMaxAgeMs = 1000;
 
+/** GET /inventory answers at most this many items (the whole catalog of any pharmacy we serve). */
+export const inventoryListMax = 1000;
+
 /** Every route of SPEC §5 but the operational ones (health, metrics, OpenAPI). */
-export function apiRoutes({ commands, queries, catalog }: ApiDependencies): ApiRoute[] {
+export function apiRoutes({ commands, queries, catalog, jobQueue }: ApiDependencies): ApiRoute[] {
   const stats = sharedFor(sagaStatsMaxAgeMs, () => sagaStats(queries));
+  // GET /sagas/throughput reads every saga that ended in its window (hundreds of thousands of rows
+  // in 15 minutes at full speed): its pollers share one result per window for up to a second.
+  const throughputs = new Map<number, () => Promise<SagaThroughput>>();
+  const throughput = (minutes: number = throughputMinutes.default) => {
+    let shared = throughputs.get(minutes);
+    if (!shared) {
+      shared = sharedFor(sagaStatsMaxAgeMs, () => sagaThroughput({ ...queries, clock: commands.clock }, minutes));
+      throughputs.set(minutes, shared);
+    }
+    return shared();
+  };
+  // The machine cannot change while the process runs: its graph is read once.
+  const sagaGraph = sagaGraphOf(commands.definition);
   return [
     defineRoute({
       method: 'post',
@@ -117,6 +148,31 @@ export function apiRoutes({ commands, queries, catalog }: ApiDependencies): ApiR
       success: { status: 200, description: 'Statistics', schema: sagaStatsResponse },
       errorStatuses: auth,
       handle: () => stats(),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/sagas/changes',
+      summary: 'Sagas whose status changed after a cursor, oldest change first: poll it for live updates',
+      role: 'client',
+      query: sagaChangesQuery,
+      success: {
+        status: 200,
+        description: 'The changed sagas and the cursor to ask with next',
+        schema: sagaChangesResponse,
+      },
+      errorStatuses: [400, ...auth],
+      handle: ({ query }) => sagaChanges(queries, query),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/sagas/throughput',
+      summary:
+        'Sagas that ended COMPLETED, CANCELLED or in MANUAL_REVIEW, per time bucket over the last minutes (at most a second old)',
+      role: 'client',
+      query: sagaThroughputQuery,
+      success: { status: 200, description: 'One bucket per interval, oldest first', schema: sagaThroughputResponse },
+      errorStatuses: [400, ...auth],
+      handle: ({ query }) => throughput(query.minutes),
     }),
     defineRoute({
       method: 'get',
@@ -189,6 +245,43 @@ export function apiRoutes({ commands, queries, catalog }: ApiDependencies): ApiR
       success: { status: 200, description: 'The item as saved', schema: inventoryItemResponse },
       errorStatuses: [400, ...auth, 409, 413, 415, 422],
       handle: ({ params, body }) => catalog.putItem(params.sku, body),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/inventory',
+      summary: `Every catalog item and its stock, in sku order (at most ${inventoryListMax})`,
+      role: 'client',
+      success: { status: 200, description: 'The items', schema: inventoryListResponse },
+      errorStatuses: auth,
+      handle: async () => ({ items: await catalog.listItems(inventoryListMax) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/jobs/stats',
+      summary: 'Jobs waiting, running, delayed (a retry backing off) and dead-lettered',
+      role: 'client',
+      success: { status: 200, description: 'Job counts', schema: jobStatsResponse },
+      errorStatuses: auth,
+      handle: () => jobStats(jobQueue),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/jobs/dead-letters',
+      summary: 'Jobs that failed for good, newest first, paginated',
+      role: 'operator',
+      query: deadLettersQuery,
+      success: { status: 200, description: 'A page of dead letters', schema: deadLettersResponse },
+      errorStatuses: [400, ...auth],
+      handle: ({ query }) => deadLetters(jobQueue, query),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/saga-definition',
+      summary: "The saga's state machine as data, read from the machine the service runs",
+      role: 'client',
+      success: { status: 200, description: 'States and transitions', schema: sagaDefinitionResponse },
+      errorStatuses: auth,
+      handle: async () => sagaGraph,
     }),
   ];
 }

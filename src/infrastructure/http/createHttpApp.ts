@@ -4,6 +4,7 @@ import type { ApiToken } from '../config/config';
 import type { FulfillmentMetrics } from '../observability/metrics';
 import type { ApiRoute } from './apiRoute';
 import { apiRoutes, type ApiDependencies } from './apiRoutes';
+import { addConsoleRoutes, findConsoleAssets } from './consoleRoutes';
 import { authenticate, authorize } from './authentication';
 import { throttleFailedAuthentication } from './authFailureThrottle';
 import { errorMiddleware } from './errorMiddleware';
@@ -11,8 +12,8 @@ import { RouteNotFoundError } from './httpErrors';
 import { idempotency } from './idempotency';
 import type { IdempotencyStore } from './idempotencyStore';
 import { jsonBody } from './jsonBody';
-import { useDirectJsonResponses } from './jsonResponse';
-import { buildOpenApiDocument } from './openApi';
+import { sendConditionalJson, useDirectJsonResponses } from './jsonResponse';
+import { buildOpenApiDocument, defaultApiVersion } from './openApi';
 import { addOperationalRoutes, type ReadinessChecks } from './operationalRoutes';
 import { perTokenRateLimit } from './rateLimit';
 import type { RateLimitCounter } from './rateLimitCounter';
@@ -49,6 +50,7 @@ export type HttpDependencies = ApiDependencies &
 export function createHttpApp(dependencies: HttpDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
+  // express's weak ETags hash every response, POST /orders' included: GET routes set strong ones of their own (sendConditionalJson).
   app.set('etag', false);
   app.set('query parser', 'simple');
   useDirectJsonResponses(app);
@@ -74,8 +76,9 @@ export function createHttpApp(dependencies: HttpDependencies): Express {
     app[route.method](route.path, ...chain, handlerOf(route));
   }
   // After the API: its paths and these never overlap, and API requests need not be matched against them.
-  const openApiDocument = buildOpenApiDocument(routes, dependencies.version ?? '0.1.0');
+  const openApiDocument = buildOpenApiDocument(routes, dependencies.version ?? defaultApiVersion);
   addOperationalRoutes(app, { ...dependencies, openApiDocument });
+  addConsoleRoutes(app, findConsoleAssets());
 
   app.use((req, _res, next) => next(new RouteNotFoundError(req.method, req.path)));
   app.use(errorMiddleware(dependencies.logger));
@@ -89,6 +92,7 @@ function handlerOf(route: ApiRoute): RequestHandler {
     const rawBody = req.body === undefined && route.bodyOptional ? {} : req.body;
     const body = route.body ? validate(route.body, rawBody, 'request body') : undefined;
     const result = await route.handle({ params, query, body }, res);
-    res.status(route.success.status).json(result);
+    if (route.method === 'get') sendConditionalJson(req, res, route.success.status, result);
+    else res.status(route.success.status).json(result);
   };
 }

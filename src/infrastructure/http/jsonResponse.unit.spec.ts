@@ -1,6 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import request from 'supertest';
-import { useDirectJsonResponses } from './jsonResponse';
+import { sendConditionalJson, useDirectJsonResponses } from './jsonResponse';
 
 /** The direct res.json must send what express's sends: status, headers and bytes. */
 function appWith(handler: RequestHandler, direct: boolean) {
@@ -39,5 +39,38 @@ describe('useDirectJsonResponses', () => {
       expect(ourHeaders).toEqual(theirHeaders);
       expect(ours.text).toEqual(theirs.text);
     }
+  });
+});
+
+describe('sendConditionalJson', () => {
+  let body: unknown = { items: [{ sagaId: 's-1', state: 'COMPLETED' }], nextCursor: 'abc' };
+  const app = express();
+  app.get('/', (req, res) => sendConditionalJson(req, res, 200, body));
+
+  it('answers with a strong ETag, then 304 without a body while the answer is unchanged', async () => {
+    const first = await request(app).get('/');
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual(body);
+    expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(first.headers['cache-control']).toBe('private, no-cache');
+    const etag = first.headers.etag as string;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+
+    const again = await request(app).get('/').set('If-None-Match', etag);
+    expect(again.status).toBe(304);
+    expect(again.text).toBe('');
+    expect(again.headers.etag).toBe(etag);
+    expect((await request(app).get('/').set('If-None-Match', `"other", ${etag}`)).status).toBe(304);
+    expect((await request(app).head('/').set('If-None-Match', etag)).status).toBe(304);
+
+    body = { items: [], nextCursor: 'abd' };
+    const changed = await request(app).get('/').set('If-None-Match', etag);
+    expect(changed.status).toBe(200);
+    expect(changed.body).toEqual(body);
+    expect(changed.headers.etag).not.toBe(etag);
+  });
+
+  it('answers 200 to a tag it never gave', async () => {
+    expect((await request(app).get('/').set('If-None-Match', '"nope"')).status).toBe(200);
   });
 });

@@ -1,4 +1,4 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import type { ApiRoute } from './apiRoute';
 import { errorResponse } from './schemas';
@@ -27,6 +27,23 @@ const idempotencyHeader = z.object({
     .meta({ description: 'Replays the first response to a retried request' }),
 });
 
+/**
+ * Each operation's id, from its method and path alone, so it is declared nowhere else and cannot
+ * drift: `GET /sagas/:sagaId/events` is `getSagasBySagaIdEvents`, `GET /jobs/dead-letters` is
+ * `getJobsDeadLetters`. Unique because method and path are.
+ */
+/** The API's version in /openapi.json, unless the service is given another. */
+export const defaultApiVersion = '0.1.0';
+
+export function operationIdOf(method: string, path: string): string {
+  const words = path
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => (segment.startsWith(':') ? `by-${segment.slice(1)}` : segment))
+    .flatMap((segment) => segment.split(/[^A-Za-z0-9]+/).filter(Boolean));
+  return [method.toLowerCase(), ...words.map((word) => word[0]!.toUpperCase() + word.slice(1))].join('');
+}
+
 export function buildOpenApiDocument(routes: readonly ApiRoute[], version: string): object {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
@@ -34,6 +51,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], version: strin
     registry.registerPath({
       method: route.method,
       path: route.path.replace(/:(\w+)/g, '{$1}'),
+      operationId: operationIdOf(route.method, route.path),
       summary: route.summary,
       description: `Role: ${route.role}${route.role === 'client' ? ' (or operator)' : ''}.`,
       security: [{ bearer: [] }],
@@ -62,22 +80,33 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], version: strin
       },
     });
   }
-  for (const path of ['/healthz', '/readyz']) {
+  // The operational routes need no token (probes and scrapers have none): `security: []` says so.
+  // Their one 4xx is the server's own, for any path: a request that is not valid HTTP.
+  const malformed = {
+    400: {
+      description: 'Not valid HTTP/1.1, refused before any route (MALFORMED_REQUEST)',
+      content: { 'application/json': { schema: errorResponse } },
+    },
+  };
+  const operational = (path: string, summary: string, responses: RouteConfig['responses']) =>
     registry.registerPath({
       method: 'get',
       path,
-      summary: path === '/healthz' ? 'The process is alive' : 'Database, queue and projections are usable',
-      responses: {
-        200: { description: 'OK' },
-        503: { description: 'Not ready', content: { 'application/json': { schema: errorResponse } } },
-      },
+      operationId: operationIdOf('get', path),
+      security: [],
+      summary,
+      responses: { ...responses, ...malformed },
     });
-  }
-  registry.registerPath({
-    method: 'get',
-    path: '/metrics',
-    summary: 'Prometheus metrics',
-    responses: { 200: { description: 'Metrics in text format' } },
+  const notReady = {
+    503: { description: 'Not ready', content: { 'application/json': { schema: errorResponse } } },
+  };
+  operational('/healthz', 'The process is alive', { 200: { description: 'OK' } });
+  operational('/readyz', 'Database, queue and projections are usable', { 200: { description: 'OK' }, ...notReady });
+  operational('/metrics', 'Prometheus metrics', {
+    200: { description: 'Metrics in text format', content: { 'text/plain': { schema: z.string() } } },
+  });
+  operational('/openapi.json', 'This document', {
+    200: { description: 'The OpenAPI 3.1 document', content: { 'application/json': { schema: z.object({}) } } },
   });
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
@@ -85,6 +114,10 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], version: strin
       title: 'Order Fulfillment Saga Service',
       version,
       description: 'Errors always have the shape { error: { code, message, details?, saga? } }.',
+      // package.json's UNLICENSED (no licence is granted), as an SPDX user-defined reference.
+      license: { name: 'UNLICENSED: proprietary, no licence granted', identifier: 'LicenseRef-UNLICENSED' },
     },
+    // Relative: the document is served by the service it describes, wherever that runs.
+    servers: [{ url: '/', description: 'the service that serves this document' }],
   });
 }

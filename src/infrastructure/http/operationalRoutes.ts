@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import type { FulfillmentMetrics } from '../observability/metrics';
 import { NotReadyError } from './httpErrors';
+import { sendConditionalJson } from './jsonResponse';
 
 /**
  * Named checks `/readyz` runs; each resolves when its dependency is usable and throws otherwise.
@@ -19,10 +20,10 @@ export function addOperationalRoutes(
   app: Express,
   dependencies: Readonly<{ readiness: ReadinessChecks; metrics: FulfillmentMetrics; openApiDocument: object }>,
 ): void {
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'alive' });
+  app.get('/healthz', (req, res) => {
+    sendConditionalJson(req, res, 200, { status: 'alive' });
   });
-  app.get('/readyz', async (_req, res) => {
+  app.get('/readyz', async (req, res) => {
     const results = await Promise.all(
       Object.entries(dependencies.readiness).map(async ([check, run]) => {
         try {
@@ -37,14 +38,17 @@ export function addOperationalRoutes(
       .filter((result) => !result.ok)
       .map(({ check, message }) => ({ check, message: message ?? '' }));
     if (failures.length > 0) throw new NotReadyError(failures);
-    res.json({ status: 'ready', checks: Object.fromEntries(results.map(({ check, details }) => [check, details])) });
+    sendConditionalJson(req, res, 200, {
+      status: 'ready',
+      checks: Object.fromEntries(results.map(({ check, details }) => [check, details])),
+    });
   });
   app.get('/metrics', async (_req, res) => {
     const { contentType, text } = await dependencies.metrics.exposition();
     res.set('Content-Type', contentType).send(text);
   });
-  app.get('/openapi.json', (_req, res) => {
-    res.json(dependencies.openApiDocument);
+  app.get('/openapi.json', (req, res) => {
+    sendConditionalJson(req, res, 200, dependencies.openApiDocument);
   });
 }
 

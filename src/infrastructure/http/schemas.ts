@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { placeOrderInput } from '../../application/commands/placeOrderInput';
 import { sagaScopes } from '../../application/queries/sagaReadModel';
 import { listLimits } from '../../application/queries/listSagas';
+import { changesLimits } from '../../application/queries/sagaChanges';
+import { throughputMinutes } from '../../application/queries/sagaThroughput';
 import { compensationName, forwardStepName, sagaJobName, sagaState, sku } from '../../application/eventCatalog/schemas';
+import { deadLetterLimits } from '../../application/queries/jobOverview';
 
 /**
  * The HTTP contract as zod schemas: requests are validated with them and /openapi.json is
@@ -30,16 +33,36 @@ export const putInventoryBody = z
   })
   .meta({ id: 'PutInventoryItemRequest' });
 
+/** A whole number from the query string, within bounds. */
+const wholeNumberParam = (min: number, max: number) =>
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+const cursorParam = z.string().min(1).max(200);
+
 export const listSagasQuery = z.strictObject({
   state: sagaState.optional(),
   scope: z.enum(sagaScopes).optional(),
-  limit: z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(listLimits.max))
-    .optional(),
-  cursor: z.string().min(1).max(200).optional(),
+  limit: wholeNumberParam(1, listLimits.max).optional(),
+  cursor: cursorParam.optional(),
+});
+
+export const sagaChangesQuery = z.strictObject({
+  after: cursorParam.optional().meta({
+    description: 'nextCursor of the previous answer; without it, no items and the cursor of now',
+  }),
+  limit: wholeNumberParam(1, changesLimits.max)
+    .optional()
+    .meta({ description: `at most this many sagas (default ${changesLimits.default})` }),
+});
+
+export const sagaThroughputQuery = z.strictObject({
+  minutes: wholeNumberParam(1, throughputMinutes.max)
+    .optional()
+    .meta({ description: `the window, in minutes (default ${throughputMinutes.default})` }),
+});
+
+export const deadLettersQuery = z.strictObject({
+  limit: wholeNumberParam(1, deadLetterLimits.max).optional(),
+  cursor: cursorParam.optional(),
 });
 
 // Responses (documentation of what the service sends).
@@ -170,6 +193,73 @@ export const inventoryItemResponse = z
     available: z.number().int(),
   })
   .meta({ id: 'InventoryItem' });
+
+export const sagaChangesResponse = z
+  .object({ items: z.array(sagaStatusResponse), nextCursor: z.string() })
+  .meta({ id: 'SagaChanges' });
+
+export const sagaThroughputResponse = z
+  .object({
+    bucketSeconds: z.number().int(),
+    buckets: z.array(
+      z.object({
+        at: isoTime,
+        completed: z.number().int(),
+        cancelled: z.number().int(),
+        manualReview: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: 'SagaThroughput' });
+
+export const jobStatsResponse = z
+  .object({
+    waiting: z.number().int(),
+    active: z.number().int(),
+    delayed: z.number().int(),
+    deadLettered: z.number().int(),
+  })
+  .meta({ id: 'JobStats' });
+
+export const deadLettersResponse = z
+  .object({
+    items: z.array(
+      z.object({
+        jobId: z.string(),
+        sagaId: z.string(),
+        orderId: z.string().optional(),
+        kind: z.enum(['step', 'compensation']),
+        name: sagaJobName,
+        attempts: z.number().int(),
+        failedReason: z.string(),
+        failedAt: isoTime,
+      }),
+    ),
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: 'DeadLetters' });
+
+export const sagaDefinitionResponse = z
+  .object({
+    states: z.array(
+      z.object({
+        name: sagaState,
+        kind: z.enum(['pending', 'compensating', 'final', 'review']),
+        step: forwardStepName.optional(),
+      }),
+    ),
+    transitions: z.array(
+      z.object({
+        from: sagaState,
+        to: sagaState,
+        on: z.string().meta({ description: "the saga signal that causes it; 'always' for an eventless transition" }),
+        guard: z.string().optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'SagaDefinition' });
+
+export const inventoryListResponse = z.object({ items: z.array(inventoryItemResponse) }).meta({ id: 'InventoryList' });
 
 export const errorResponse = z
   .object({

@@ -154,8 +154,8 @@ export class BullmqJobQueue implements JobQueue {
     return held;
   }
 
-  async deadLetters(limit = 100): Promise<DeadLetter[]> {
-    const failed = (await this.queue.getFailed(0, limit - 1)) as Job<FulfillmentJob>[];
+  async deadLetters(limit = 100, offset = 0): Promise<DeadLetter[]> {
+    const failed = (await this.queue.getFailed(offset, offset + limit - 1)) as Job<FulfillmentJob>[];
     return failed.map((job) => ({
       jobId: job.id ?? jobIdOf(job.data),
       job: job.data,

@@ -196,6 +196,29 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       expect((await queue.depth()).failed).toBe(1);
     });
 
+    it('hands out dead letters newest first, a page at a time', async () => {
+      const recorder = recordingHandlers(async () => {
+        throw new NonRetryableJobError('rejected');
+      });
+      await startWorker(recorder.handlers, 1);
+      const jobs = [stepJob('page'), stepJob('page'), stepJob('page')];
+      for (const [index, job] of jobs.entries()) {
+        await queue.enqueue(job);
+        await probeUntil(
+          () => queue.deadLetters(),
+          (letters) => letters.length === index + 1,
+          `${jobIdOf(job)} failed`,
+        );
+        await sleep(5); // distinct failure times, so newest first is one order
+      }
+      const all = await queue.deadLetters();
+      expect(all.map((letter) => letter.jobId)).toEqual(jobs.map(jobIdOf).reverse());
+      const first = await queue.deadLetters(2, 0);
+      const second = await queue.deadLetters(2, 2);
+      expect([...first, ...second]).toEqual(all);
+      expect(await queue.deadLetters(2, 3)).toEqual([]);
+    });
+
     it('says which job ids it holds: waiting, delayed or running as live, dead letters apart, completed ones not at all', async () => {
       const [waiting, delayed, running, failing, completing] = ['waiting', 'delayed', 'running', 'failing', 'done'].map(
         (label) => stepJob(`held-${label}`),

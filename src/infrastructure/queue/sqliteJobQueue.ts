@@ -140,8 +140,8 @@ export class SqliteJobQueue implements JobQueue {
     return new Map(rows.map((row) => [row.job_id, row.status === 'failed' ? 'deadLettered' : 'live']));
   }
 
-  async deadLetters(limit = 100): Promise<DeadLetter[]> {
-    return this.statements.failed.all(limit).map((row) => ({
+  async deadLetters(limit = 100, offset = 0): Promise<DeadLetter[]> {
+    return this.statements.failed.all(limit, offset).map((row) => ({
       jobId: row.job_id,
       job: JSON.parse(row.job) as FulfillmentJob,
       error: row.last_error ?? '',

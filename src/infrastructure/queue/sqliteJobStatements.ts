@@ -81,9 +81,9 @@ export function prepareJobStatements(db: Database) {
       `SELECT job_id, status FROM queue_jobs
        WHERE job_id IN (SELECT value FROM json_each(?)) AND status IN ('queued', 'active', 'failed')`,
     ),
-    failed: db.prepare<[number], FailedJobRow>(
+    failed: db.prepare<[number, number], FailedJobRow>(
       `SELECT job_id, job, last_error, attempt, finished_at FROM queue_jobs
-       WHERE status = 'failed' ORDER BY finished_at DESC LIMIT ?`,
+       WHERE status = 'failed' ORDER BY finished_at DESC, job_id LIMIT ? OFFSET ?`,
     ),
   };
 }

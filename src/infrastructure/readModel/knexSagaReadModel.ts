@@ -1,6 +1,12 @@
 import type { Knex } from 'knex';
 import type { SagaSummary } from '../../application/projections/sagaSummary';
-import type { IdleSaga, SagaListFilter, SagaReadModel, SagaScope } from '../../application/queries/sagaReadModel';
+import type {
+  FinishedSaga,
+  IdleSaga,
+  SagaListFilter,
+  SagaReadModel,
+  SagaScope,
+} from '../../application/queries/sagaReadModel';
 import { sagaStates, terminalSagaStates, type SagaState } from '../../domain/saga/sagaVocabulary';
 import { isMysql } from './knexProjectionStorage';
 import { fromRow, isoTime, liveSagasTable, type SagaSummaryRow } from './sagaSummaryRows';
@@ -18,8 +24,17 @@ const scopeFilters: Record<SagaScope, (query: Knex.QueryBuilder) => void> = {
   completed: (query) => void query.where('state', 'COMPLETED'),
 };
 
-/** The read side of `order_fulfillment_sagas`. */
-export function knexSagaReadModel(db: Knex, table: string = liveSagasTable): SagaReadModel {
+/**
+ * The read side of `order_fulfillment_sagas`. `completeThrough` is the projection's low watermark
+ * over its partitions (the composition root knows the partitions); without it, the highest
+ * `last_position` in the table, which is right only for a table one follower writes in global
+ * order (a rebuild's copy, tests of the read model alone).
+ */
+export function knexSagaReadModel(
+  db: Knex,
+  table: string = liveSagasTable,
+  options: Readonly<{ completeThrough?: () => Promise<number> }> = {},
+): SagaReadModel {
   return {
     async findBySagaId(sagaId) {
       const row = await db<SagaSummaryRow>(table).where({ saga_uuid: sagaId }).first();
@@ -69,6 +84,43 @@ export function knexSagaReadModel(db: Knex, table: string = liveSagasTable): Sag
       return rows
         .map((row) => new Date(row.completed_at!).getTime() - new Date(row.started_at).getTime())
         .sort((a, b) => a - b);
+    },
+    // Through the last_position index (migration 007).
+    async changedAfter(after, through, limit) {
+      const rows = (await db<SagaSummaryRow>(table)
+        .where('last_position', '>', after)
+        .where('last_position', '<=', through)
+        .orderBy('last_position')
+        .limit(limit)) as SagaSummaryRow[];
+      return rows.map(fromRow);
+    },
+    completeThrough:
+      options.completeThrough ??
+      (async () => {
+        const row = (await db(table).max({ position: 'last_position' }).first()) as {
+          position: number | string | null;
+        };
+        return Number(row?.position ?? 0);
+      }),
+    // Ended sagas through the completed_at index (migration 007); those in review through the
+    // state index, a handful at any time.
+    async finishedSince(since) {
+      const [ended, inReview] = await Promise.all([
+        db(table)
+          .select('state', 'completed_at')
+          .where('completed_at', '>=', since)
+          .whereIn('state', terminalSagaStates) as Promise<Pick<SagaSummaryRow, 'state' | 'completed_at'>[]>,
+        db(table).select('updated_at').where('state', 'MANUAL_REVIEW').where('updated_at', '>=', since) as Promise<
+          Pick<SagaSummaryRow, 'updated_at'>[]
+        >,
+      ]);
+      return [
+        ...ended.map((row): FinishedSaga => ({
+          state: row.state as FinishedSaga['state'],
+          at: isoTime(row.completed_at!),
+        })),
+        ...inReview.map((row): FinishedSaga => ({ state: 'MANUAL_REVIEW', at: isoTime(row.updated_at) })),
+      ];
     },
   };
 }

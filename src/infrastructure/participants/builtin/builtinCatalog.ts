@@ -9,7 +9,14 @@ import {
 } from '../../../application/ports/participants';
 import { serviceSqlOf } from '../../database/serviceSql';
 import { isUniqueViolation } from '../../database/uniqueViolation';
-import { catalogItemsTable, selectItem, selectItems, toCatalogItem, type CatalogItemRow } from './catalogItems';
+import {
+  catalogItemsTable,
+  selectAllItems,
+  selectItem,
+  selectItems,
+  toCatalogItem,
+  type CatalogItemRow,
+} from './catalogItems';
 
 /**
  * Catalog administration on `catalog_items`, on prepared statements (serviceSql.ts). Setting
@@ -72,6 +79,10 @@ export function createBuiltinCatalog({ db, clock }: { db: Knex; clock: Clock }):
       if (skus.length === 0) return [];
       const rows = (await sql.run(selectItems([...new Set(skus)]))).rows as CatalogItemRow[];
       return rows.map(toCatalogItem);
+    },
+
+    async listItems(limit) {
+      return ((await sql.run(selectAllItems(limit))).rows as CatalogItemRow[]).map(toCatalogItem);
     },
   };
 }

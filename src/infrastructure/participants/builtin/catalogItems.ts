@@ -33,3 +33,12 @@ export function selectItems(skus: readonly string[]): Statement {
   const { placeholders, params } = inList(skus);
   return { sql: `SELECT ${itemColumns} FROM ${catalogItemsTable} WHERE sku IN (${placeholders}) ORDER BY sku`, params };
 }
+
+/**
+ * Every item, in sku order, at most `limit`. The limit is written into the text (a whole number
+ * by then) rather than bound: a bound LIMIT is refused by some MySQL servers' prepared statements.
+ */
+export const selectAllItems = (limit: number): Statement => ({
+  sql: `SELECT ${itemColumns} FROM ${catalogItemsTable} ORDER BY sku LIMIT ${Math.max(0, Math.trunc(limit))}`,
+  params: [],
+});
