@@ -83,6 +83,9 @@ function recordingConsumer(stored: ReadonlyMap<number, number> = new Map()) {
   return { consumer, handled, checkpoints, failNext };
 }
 
+const follow = (store: EventStore, consumer: PartitionedConsumer, ownership: PartitionOwnership) =>
+  startPartitionedSubscription({ name: 'test', store, consumer, ownership, logger: silentLogger, idleWaitMs: 20 });
+
 const until = async (what: string, condition: () => boolean) => {
   for (const deadline = Date.now() + 3_000; !condition();) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -103,14 +106,7 @@ describe('partitioned subscription', () => {
       { partition: 1, token: 1 },
     ]);
     const { consumer, handled, checkpoints } = recordingConsumer(new Map([[2, early]]));
-    const subscription = startPartitionedSubscription({
-      name: 'test',
-      store: log.store,
-      consumer,
-      ownership,
-      logger: silentLogger,
-      idleWaitMs: 20,
-    });
+    const subscription = follow(log.store, consumer, ownership);
     try {
       await until('its own events', () => handled.length === 2);
       expect(sagasOf(handled)).toEqual([p0, p1]);
@@ -137,14 +133,7 @@ describe('partitioned subscription', () => {
       { partition: 1, token: 1 },
     ]);
     const { consumer, handled, checkpoints } = recordingConsumer();
-    const subscription = startPartitionedSubscription({
-      name: 'test',
-      store: log.store,
-      consumer,
-      ownership,
-      logger: silentLogger,
-      idleWaitMs: 20,
-    });
+    const subscription = follow(log.store, consumer, ownership);
     try {
       await until('the first event', () => handled.length === 1);
       log.append(p2); // not ours
@@ -164,14 +153,7 @@ describe('partitioned subscription', () => {
     const { ownership, refreshed } = handOwnership([{ partition: 3, token: 1 }]);
     const { consumer, handled, failNext } = recordingConsumer();
     failNext.error = new LeaseLostError('test', [3]);
-    const subscription = startPartitionedSubscription({
-      name: 'test',
-      store: log.store,
-      consumer,
-      ownership,
-      logger: silentLogger,
-      idleWaitMs: 20,
-    });
+    const subscription = follow(log.store, consumer, ownership);
     try {
       await until('the batch again', () => handled.length === 1);
       expect(refreshed).toHaveLength(1);
