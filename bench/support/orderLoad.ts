@@ -75,6 +75,21 @@ export async function postOrders(
   return { accepted, rejected };
 }
 
+/** Places one order; answers its saga's id (the scale-out bench follows single sagas through a failover). */
+export async function placeOrder(api: Api, index: number): Promise<string> {
+  const { status, body } = await call(api, 'POST', '/orders', api.clientToken, JSON.parse(orderBody(index)));
+  if (status !== 202) throw new Error(`POST /orders answered ${status}: ${JSON.stringify(body)}`);
+  return body.sagaId as string;
+}
+
+/** A saga's state in the read model; undefined until the projection has its row. */
+export async function sagaState(api: Api, sagaId: string): Promise<string | undefined> {
+  const { status, body } = await call(api, 'GET', `/sagas/${sagaId}`, api.clientToken);
+  if (status === 404) return undefined;
+  if (status !== 200) throw new Error(`GET /sagas/${sagaId} answered ${status}: ${JSON.stringify(body)}`);
+  return body.state as string;
+}
+
 /** Polls the stats every 100 ms until COMPLETED reaches `target`; returns the last count seen. */
 export async function waitCompleted(api: Api, target: number, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
