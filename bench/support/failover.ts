@@ -4,15 +4,16 @@
  *
  *   - the killed copy's partitions are held by the survivor (the lease table), and
  *   - a saga placed right after the kill in one of those partitions has moved on from
- *     PENDING_PRESCRIPTION (GET /sagas/:id): the survivor reacted to its order, the worker ran the
- *     step, and the survivor reacted to the result.
+ *     PENDING_PRESCRIPTION in its log (a SagaStateChanged to the next state, GET /sagas/:id/events):
+ *     the survivor reacted to its order, a worker ran the step, and the survivor reacted to the
+ *     result. The log rather than the read model, so the projection's lag is not counted.
  *
  * Then the killed copy is started again and the bench waits for an even split before the next
  * kill. A failover that has not happened after `giveUpMs` counts as NaN (and fails the target).
  */
 import { sagaPartitionOf } from '../../src/application/partitions/sagaPartitions';
 import { sagaReactorSubscriber } from '../../src/application/saga/sagaReactorSubscription';
-import { placeOrder, postOrders, sagaState, type Api } from './orderLoad';
+import { placeOrder, postOrders, sagaStatesWritten, type Api } from './orderLoad';
 import { partitionsOf, pidOfOwner, waitEvenSplit, type PartitionView } from './partitionShares';
 import type { RunningService } from './e2eService';
 import type { Spawned } from './serviceProcesses';
@@ -97,8 +98,8 @@ export async function measureFailovers(
         }, deadline),
         probeSaga(service.api, theirs, rows.length, load.nextIndex).then((sagaId) =>
           when(async () => {
-            const state = await sagaState(service.api, sagaId);
-            return state !== undefined && state !== 'PENDING_PRESCRIPTION';
+            const states = await sagaStatesWritten(service.api, sagaId);
+            return states.some((state) => state !== 'PENDING_PRESCRIPTION');
           }, deadline),
         ),
       ]);

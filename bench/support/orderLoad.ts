@@ -82,12 +82,16 @@ export async function placeOrder(api: Api, index: number): Promise<string> {
   return body.sagaId as string;
 }
 
-/** A saga's state in the read model; undefined until the projection has its row. */
-export async function sagaState(api: Api, sagaId: string): Promise<string | undefined> {
-  const { status, body } = await call(api, 'GET', `/sagas/${sagaId}`, api.clientToken);
-  if (status === 404) return undefined;
-  if (status !== 200) throw new Error(`GET /sagas/${sagaId} answered ${status}: ${JSON.stringify(body)}`);
-  return body.state as string;
+/**
+ * The states a saga's log says it moved to (the `to` of each SagaStateChanged the reactor wrote),
+ * read from its streams (GET /sagas/:id/events), so no projection lag hides a move.
+ */
+export async function sagaStatesWritten(api: Api, sagaId: string): Promise<string[]> {
+  const { status, body } = await call(api, 'GET', `/sagas/${sagaId}/events`, api.clientToken);
+  if (status !== 200) throw new Error(`GET /sagas/${sagaId}/events answered ${status}: ${JSON.stringify(body)}`);
+  return (body.events as { type: string; data: { to?: string } }[])
+    .filter((event) => event.type === 'SagaStateChanged')
+    .map((event) => event.data.to!);
 }
 
 /** Polls the stats every 100 ms until COMPLETED reaches `target`; returns the last count seen. */
