@@ -104,7 +104,7 @@ async function measureLayout(copies: Copies, scaled: Role): Promise<Measured> {
         const mark = await view.sagaMark();
         const countersBefore = await server.read();
         const fixed = await fixedRun(service);
-        const fixedStatements = perSaga(countersBefore, await server.read(), fixed.completed);
+        const fixedStatements = `${perSaga(countersBefore, await server.read(), fixed.completed)}; ${await server.connections()}`;
         const throughput = await measureThroughput(
           'mysql',
           'rolesApart',

@@ -3,7 +3,8 @@
  * rows read through an index range (Handler_read_next: how much of the log the followers scan) and
  * row-lock waits. They are server-wide (performance_schema is off here), so another user of the
  * server adds to them; the scale-out bench prints them beside its CPU figures to say where
- * mariadbd's time goes as copies are added.
+ * mariadbd's time goes as copies are added. Also the connections open on the service's own
+ * database: every copy brings its pools, and the server's max_connections is shared.
  */
 import { createKnex } from '../../src/infrastructure/database/knexClient';
 
@@ -33,6 +34,13 @@ export function openServerCounters(databaseUrl: string) {
       return Object.fromEntries(
         Object.entries(counters).map(([label, name]) => [label, values.get(name) ?? NaN]),
       ) as ServerCounters;
+    },
+    /** Connections open on this database (this reader's own included), and the server's limit. */
+    async connections(): Promise<string> {
+      const [rows] = (await db.raw(
+        'SELECT COUNT(*) AS open, @@max_connections AS max FROM information_schema.PROCESSLIST WHERE DB = DATABASE()',
+      )) as [{ open: number; max: number }[]];
+      return `${rows[0]!.open} connections open on the service's database (server max_connections ${rows[0]!.max})`;
     },
     close: () => db.destroy(),
   };
