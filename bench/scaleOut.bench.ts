@@ -20,7 +20,7 @@
  * run: the machine is shared.
  *
  *   npm run bench:scaleout     (needs MariaDB at TEST_MYSQL_URL and Redis at TEST_REDIS_URL)
- *   SCALEOUT_RATE=30 SCALEOUT_SECONDS=10 SCALEOUT_ORDERS=600 SCALEOUT_KILLS=10   the defaults
+ *   SCALEOUT_RATE=30 SCALEOUT_SECONDS=15 SCALEOUT_ORDERS=1500 SCALEOUT_KILLS=10   the defaults
  *   SCALEOUT_ONLY=reactors-1,reactors-4   some cases only (all-in-one, reactors-1, -2, -4,
  *                                          projectors-2, -4, failover); the RESULT lines of a case
  *                                          left out, or of its baseline, are not met
@@ -42,8 +42,8 @@ import type { BaselineRun } from './support/queueBaseline';
 import { failedRun, printDetail, printRun, type SagaRun } from './support/sagaRows';
 
 const rate = Number(process.env.SCALEOUT_RATE) || 30;
-const seconds = Number(process.env.SCALEOUT_SECONDS) || 10;
-const orders = Number(process.env.SCALEOUT_ORDERS) || 600;
+const seconds = Number(process.env.SCALEOUT_SECONDS) || 15;
+const orders = Number(process.env.SCALEOUT_ORDERS) || 1_500;
 const kills = Number(process.env.SCALEOUT_KILLS) || 10;
 const only = process.env.SCALEOUT_ONLY?.split(',').map((name) => name.trim());
 const selected = (name: string) => !only || only.includes(name);
