@@ -2,9 +2,10 @@
  * The service under test of the end-to-end cases (e2eThroughput.ts, e2eLatency.ts), as a user
  * runs it: on fresh storage, started as OS processes — `npm start`'s command
  * (`node --import tsx src/main.ts`: every role in one process) or the CLI's roles apart (`migrate`,
- * then `serve`, `reactor`, `project` and two `worker`s) — then ready (GET /readyz), seeded over the
- * HTTP API and warmed up by one saga run to COMPLETED (proves HTTP, reactor, workers and the
- * projection are all up). Its processes are always stopped and its storage dropped afterwards.
+ * then `serve`, `reactor`, `project` and two `worker`s; more reactor and projection copies on
+ * request, for the scale-out bench) — then ready (GET /readyz), seeded over the HTTP API and warmed
+ * up by one saga run to COMPLETED (proves HTTP, reactor, workers and the projection are all up).
+ * Its processes are always stopped and its storage dropped afterwards.
  *
  *   E2E_KEEP=1      show the service processes' output
  *   E2E_PROFILE=1   --cpu-prof for the service processes, into a temp folder printed at start
@@ -33,12 +34,23 @@ export const profileDir = process.env.E2E_PROFILE === '1' ? mkdtempSync(join(tmp
 const tokens = { client: 'e2e-client-token-0123456789', operator: 'e2e-operator-token-0123456789' };
 const cli = 'src/infrastructure/cli/main.ts';
 
+/** How many copies of the partitioned roles run apart (1 each unless said). */
+export type Copies = Readonly<{ reactor?: number; project?: number }>;
+
 export type RunningService = Readonly<{
   api: Api;
   /** CPU of the service's processes and their descendants (`service`), of mariadbd and redis-server. */
   meter: CpuMeter;
+  /** The same CPU, the service's split by process (its label) — where the time goes, copy by copy. */
+  meterByProcess: CpuMeter;
   /** The pids of the processes started (the one process, all in one). */
   roots: readonly number[];
+  /** The processes started so far, labelled by role (`reactor-2` where a role has several copies). */
+  processes: readonly Spawned[];
+  /** Starts one more copy of a role with the same environment (a killed copy restarted), stopped at the end too. */
+  startCopy(role: string, label: string): Spawned;
+  /** The service database, to read what the service keeps there (partition leases, the read model). */
+  databaseUrl: string;
 }>;
 
 /** Starts the service on fresh storage, waits until it is ready, seeded and warm, runs `work`, always cleans up. */
@@ -46,6 +58,7 @@ export async function withService<T>(
   backend: Backend,
   layout: Layout,
   work: (service: RunningService) => Promise<T>,
+  copies: Copies = {},
 ): Promise<T> {
   const storage = await prepareStorage(backend);
   const processes: Spawned[] = [];
@@ -59,12 +72,18 @@ export async function withService<T>(
       RATE_LIMIT_PER_MINUTE: '10000000', // the bench is one token: measure the service, not its rate limit
       ...passedThrough(),
     };
+    const startCopy = (role: string, label: string) => {
+      const spawned = spawnNode(label, [cli, role], env, profileDir);
+      processes.push(spawned);
+      return spawned;
+    };
     if (layout === 'allInOne') {
       processes.push(spawnNode('service', ['src/main.ts'], env, profileDir));
     } else {
       await runToEnd('migrate', [cli, 'migrate'], env);
-      for (const role of ['serve', 'reactor', 'project', 'worker', 'worker']) {
-        processes.push(spawnNode(role, [cli, role], env, profileDir));
+      const counts = { serve: 1, reactor: copies.reactor ?? 1, project: copies.project ?? 1, worker: 2 };
+      for (const [role, count] of Object.entries(counts)) {
+        for (let copy = 1; copy <= count; copy++) startCopy(role, count > 1 ? `${role}-${copy}` : role);
       }
     }
     const api: Api = {
@@ -78,12 +97,14 @@ export async function withService<T>(
     if (warmUp.accepted !== 1) throw new Error(`the warm-up order was refused: ${JSON.stringify(warmUp.rejected)}`);
     if ((await waitCompleted(api, 1, 60_000)) < 1) throw new Error('the warm-up saga did not complete within 60 s');
     const roots = processes.map(({ child }) => child.pid!);
-    const meter = new CpuMeter({
-      service: () => descendantsOf(...roots),
-      mariadb: () => pidsNamed('mariadbd'),
-      redis: () => pidsNamed('redis-server'),
+    const servers = { mariadb: () => pidsNamed('mariadbd'), redis: () => pidsNamed('redis-server') };
+    const meter = new CpuMeter({ service: () => descendantsOf(...roots), ...servers });
+    const meterByProcess = new CpuMeter({
+      ...Object.fromEntries(processes.map(({ label, child }) => [label, () => descendantsOf(child.pid!)])),
+      ...servers,
     });
-    return await work({ api, meter, roots });
+    const databaseUrl = storage.env.DATABASE_URL!;
+    return await work({ api, meter, meterByProcess, roots, processes, startCopy, databaseUrl });
   } catch (error) {
     for (const { label, output } of processes) if (output()) console.error(`[${label}] last output:\n${output()}`);
     throw error;

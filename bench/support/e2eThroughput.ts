@@ -19,7 +19,7 @@ import { interrupted } from './benchMain';
 import type { BenchResults } from './benchResults';
 import type { Backend } from './benchStorage';
 import { openCpuWindow } from './cpuWindow';
-import { withService, type Layout } from './e2eService';
+import { withService, type Layout, type RunningService } from './e2eService';
 import { completedCount, postOrders, waitCompleted } from './orderLoad';
 import { threadsCpu, threadSplit } from './processCpu';
 import { queueChainBaseline } from './queueBaseline';
@@ -36,36 +36,44 @@ const orderCount = (backend: Backend) => Number(process.env.E2E_ORDERS) || (back
 const IN_FLIGHT = 64;
 const COMPLETION_TIMEOUT_MS = 180_000;
 
-type ThroughputRun = SagaRun & Readonly<{ threads?: ReturnType<typeof threadSplit> }>;
+export type ThroughputRun = SagaRun & Readonly<{ threads?: ReturnType<typeof threadSplit> }>;
+
+/**
+ * One throughput run on a service already running: `count` orders, IN_FLIGHT at a time, timed until
+ * all have COMPLETED (the scale-out bench runs it on each of its layouts too).
+ */
+export async function measureThroughput(
+  backend: Backend,
+  layout: Layout,
+  { api, meter, roots }: RunningService,
+  count = orderCount(backend),
+): Promise<ThroughputRun> {
+  const completedBefore = await completedCount(api);
+  const threadsBefore = layout === 'allInOne' ? threadsCpu(roots[0]!) : undefined;
+  const close = openCpuWindow(meter);
+  const started = performance.now();
+  const posted = await postOrders(api, count, IN_FLIGHT);
+  const remainingMs = COMPLETION_TIMEOUT_MS - (performance.now() - started);
+  const completed = (await waitCompleted(api, completedBefore + posted.accepted, remainingMs)) - completedBefore;
+  const window = close();
+  const threads = threadsBefore && threadSplit(roots[0]!, threadsBefore, threadsCpu(roots[0]!));
+  const problems = [
+    posted.accepted < count ? `${count - posted.accepted} POSTs not accepted ${JSON.stringify(posted.rejected)}` : '',
+    completed < count ? `${completed}/${count} completed within ${COMPLETION_TIMEOUT_MS / 1000} s` : '',
+  ].filter(Boolean);
+  return {
+    ...window,
+    backend,
+    perSecond: completed / window.seconds,
+    completed,
+    threads,
+    failed: problems.length > 0 ? problems.join('; ') : undefined,
+  };
+}
 
 async function throughputCase(backend: Backend, layout: Layout): Promise<ThroughputRun> {
-  const count = orderCount(backend);
   try {
-    return await withService(backend, layout, async ({ api, meter, roots }) => {
-      const completedBefore = await completedCount(api);
-      const threadsBefore = layout === 'allInOne' ? threadsCpu(roots[0]!) : undefined;
-      const close = openCpuWindow(meter);
-      const started = performance.now();
-      const posted = await postOrders(api, count, IN_FLIGHT);
-      const remainingMs = COMPLETION_TIMEOUT_MS - (performance.now() - started);
-      const completed = (await waitCompleted(api, completedBefore + posted.accepted, remainingMs)) - completedBefore;
-      const window = close();
-      const threads = threadsBefore && threadSplit(roots[0]!, threadsBefore, threadsCpu(roots[0]!));
-      const problems = [
-        posted.accepted < count
-          ? `${count - posted.accepted} POSTs not accepted ${JSON.stringify(posted.rejected)}`
-          : '',
-        completed < count ? `${completed}/${count} completed within ${COMPLETION_TIMEOUT_MS / 1000} s` : '',
-      ].filter(Boolean);
-      return {
-        ...window,
-        backend,
-        perSecond: completed / window.seconds,
-        completed,
-        threads,
-        failed: problems.length > 0 ? problems.join('; ') : undefined,
-      };
-    });
+    return await withService(backend, layout, (service) => measureThroughput(backend, layout, service));
   } catch (error) {
     return failedRun(backend, (error as Error).message);
   }

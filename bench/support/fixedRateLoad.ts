@@ -1,6 +1,7 @@
 /**
  * POST /orders at a fixed 250 req/s (autocannon overallRate, 20 connections, 15 s) for the
- * latency case (e2eLatency.ts), against any base URL, and the same load against its baseline:
+ * latency case (e2eLatency.ts), against any base URL — or at another rate and length (the
+ * scale-out bench's fixed load, below saturation) — and the same load against its baseline:
  * the bare express app in this process answering 202 (bareOrdersApp, also bench/http.bench.ts's
  * baseline). Bodies are valid orders spread over the seeded skus.
  */
@@ -28,16 +29,20 @@ export type Latency = Readonly<{
  * synthetic samples. Its percentiles are what the RESULT lines report; the per-request ones are
  * printed beside them.
  */
-export async function fixedRateLoad(baseUrl: string, token: string): Promise<Latency> {
+export async function fixedRateLoad(
+  baseUrl: string,
+  token: string,
+  { rate = 250, seconds = 15 }: Readonly<{ rate?: number; seconds?: number }> = {},
+): Promise<Latency> {
   let index = 0;
   const times: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
         url: `${baseUrl}/orders`,
-        overallRate: 250,
+        overallRate: rate,
         connections: 20,
-        duration: 15,
+        duration: seconds,
         requests: [
           {
             method: 'POST',

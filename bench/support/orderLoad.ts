@@ -40,11 +40,19 @@ export async function seedStock(api: Api): Promise<void> {
   }
 }
 
-export async function completedCount(api: Api): Promise<number> {
+async function sagaCounts(api: Api): Promise<Record<string, number>> {
   const { status, body } = await call(api, 'GET', '/sagas/stats', api.clientToken);
   if (status !== 200) throw new Error(`GET /sagas/stats answered ${status}: ${JSON.stringify(body)}`);
-  return (body.counts as Record<string, number> | undefined)?.COMPLETED ?? 0;
+  return (body.counts as Record<string, number> | undefined) ?? {};
 }
+
+export const completedCount = async (api: Api): Promise<number> => (await sagaCounts(api)).COMPLETED ?? 0;
+
+/** Sagas still moving: in a PENDING_* state or COMPENSATING. */
+const inFlight = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .filter(([state]) => state.startsWith('PENDING_') || state === 'COMPENSATING')
+    .reduce((sum, [, count]) => sum + count, 0);
 
 /** Posts `count` orders, `inFlight` at a time; returns how many were accepted (202) and the other answers. */
 export async function postOrders(
@@ -73,6 +81,40 @@ export async function postOrders(
   };
   await Promise.all(Array.from({ length: inFlight }, sender));
   return { accepted, rejected };
+}
+
+/** Places one order; answers its saga's id (the scale-out bench follows single sagas through a failover). */
+export async function placeOrder(api: Api, index: number): Promise<string> {
+  const { status, body } = await call(api, 'POST', '/orders', api.clientToken, JSON.parse(orderBody(index)));
+  if (status !== 202) throw new Error(`POST /orders answered ${status}: ${JSON.stringify(body)}`);
+  return body.sagaId as string;
+}
+
+/**
+ * The states a saga's log says it moved to (the `to` of each SagaStateChanged the reactor wrote),
+ * read from its streams (GET /sagas/:id/events), so no projection lag hides a move.
+ */
+export async function sagaStatesWritten(api: Api, sagaId: string): Promise<string[]> {
+  const { status, body } = await call(api, 'GET', `/sagas/${sagaId}/events`, api.clientToken);
+  if (status !== 200) throw new Error(`GET /sagas/${sagaId}/events answered ${status}: ${JSON.stringify(body)}`);
+  return (body.events as { type: string; data: { to?: string } }[])
+    .filter((event) => event.type === 'SagaStateChanged')
+    .map((event) => event.data.to!);
+}
+
+/**
+ * Polls the stats every 100 ms until COMPLETED reaches `target` and no saga is still moving (so a
+ * load whose exact count the client does not know, autocannon's, has fully drained); returns the
+ * last COMPLETED seen.
+ */
+export async function waitSettled(api: Api, target: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const counts = await sagaCounts(api);
+    const completed = counts.COMPLETED ?? 0;
+    if ((completed >= target && inFlight(counts) === 0) || Date.now() > deadline) return completed;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Polls the stats every 100 ms until COMPLETED reaches `target`; returns the last count seen. */
