@@ -41,28 +41,8 @@ export function StateMachineDiagram({ definition, path, current }: Props) {
         data-testid="state-machine"
       >
         <defs>
-          <marker
-            id="arrow"
-            viewBox="0 0 10 10"
-            refX="10"
-            refY="5"
-            markerWidth="7"
-            markerHeight="7"
-            orient="auto-start-reverse"
-          >
-            <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
-          </marker>
-          <marker
-            id="arrow-taken"
-            viewBox="0 0 10 10"
-            refX="10"
-            refY="5"
-            markerWidth="7"
-            markerHeight="7"
-            orient="auto-start-reverse"
-          >
-            <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead taken" />
-          </marker>
+          <ArrowMarker id="arrow" headClass="arrowhead" />
+          <ArrowMarker id="arrow-taken" headClass="arrowhead taken" />
         </defs>
         {[...edges.values()].map((edge) => {
           const from = byName.get(edge.from);
@@ -120,5 +100,14 @@ export function StateMachineDiagram({ definition, path, current }: Props) {
       </svg>
       <figcaption>{description}</figcaption>
     </figure>
+  );
+}
+
+/** An arrowhead for the transitions' lines (`marker-end="url(#id)"`). */
+function ArrowMarker({ id, headClass }: Readonly<{ id: string; headClass: string }>) {
+  return (
+    <marker id={id} viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+      <path d="M 0 0 L 10 5 L 0 10 z" class={headClass} />
+    </marker>
   );
 }

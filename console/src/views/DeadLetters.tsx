@@ -1,5 +1,5 @@
-import { useState } from 'preact/hooks';
 import type { DeadLetterList } from '../api/apiTypes';
+import { CursorPager, useCursorPages } from '../components/CursorPager';
 import { ErrorNote } from '../components/ErrorNote';
 import { formatTime, shortId } from '../components/formatting';
 import { usePoll } from '../live/usePoll';
@@ -9,8 +9,8 @@ import { useSession } from '../session/session';
 /** Jobs that failed for good (GET /jobs/dead-letters, operator only), each linked to its saga. */
 export function DeadLetters() {
   const { api } = useSession();
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors.at(-1);
+  const pages = useCursorPages();
+  const { cursor } = pages;
   const path = `/jobs/dead-letters?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
   const list = usePoll(path, () => api.get<DeadLetterList>(path), 5000);
   return (
@@ -57,18 +57,11 @@ export function DeadLetters() {
           </tbody>
         </table>
       </div>
-      <nav class="pager" aria-label="Pages">
-        <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-          First page
-        </button>
-        <button
-          type="button"
-          disabled={!list.data?.nextCursor}
-          onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])}
-        >
-          Next page
-        </button>
-      </nav>
+      <CursorPager
+        pages={pages}
+        nextCursor={list.data?.nextCursor}
+        labels={{ back: 'Previous page', next: 'Next page' }}
+      />
     </section>
   );
 }

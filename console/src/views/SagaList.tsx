@@ -1,6 +1,6 @@
-import { useState } from 'preact/hooks';
 import type { SagaList as SagaListBody } from '../api/apiTypes';
 import { sagaScopes, sagaStates } from '../api/apiTypes';
+import { CursorPager, useCursorPages } from '../components/CursorPager';
 import { ErrorNote } from '../components/ErrorNote';
 import { formatTime, shortId } from '../components/formatting';
 import { StateBadge } from '../components/StateBadge';
@@ -18,8 +18,8 @@ type Props = Readonly<{ state?: string | undefined; scope?: string | undefined }
  */
 export function SagaList({ state, scope }: Props) {
   const { api } = useSession();
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors.at(-1) ?? null;
+  const pages = useCursorPages();
+  const { cursor } = pages;
   const query = new URLSearchParams({ limit: '25' });
   if (state) query.set('state', state);
   if (scope) query.set('scope', scope);
@@ -108,19 +108,12 @@ export function SagaList({ state, scope }: Props) {
           </tbody>
         </table>
       </div>
-      <nav class="pager" aria-label="Pages">
-        <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Newer
-        </button>
-        <span>page {cursors.length}</span>
-        <button
-          type="button"
-          disabled={!list.data?.nextCursor}
-          onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])}
-        >
-          Older
-        </button>
-      </nav>
+      <CursorPager
+        pages={pages}
+        nextCursor={list.data?.nextCursor}
+        labels={{ back: 'Newer', next: 'Older' }}
+        showPage
+      />
     </section>
   );
 }

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 import { startPartitionOwnership, type PartitionOwnership } from '../../application/partitions/partitionOwnership';
-import { partitionCheckpointName } from '../../application/partitions/sagaPartitions';
+import {
+  allPartitions,
+  loadPartitionCheckpoints,
+  partitionCheckpointName,
+} from '../../application/partitions/sagaPartitions';
 import type { Logger } from '../../application/ports/logger';
 import type { PartitionLeaseStore } from '../../application/ports/partitionLeases';
 import type { Config } from '../config/config';
@@ -42,16 +46,24 @@ export function startFollowerOwnership(
 }
 
 /**
- * The lowest checkpoint of a projection over every partition, whoever owns it: how far the read
- * model is complete. A partition without a checkpoint of its own is where the projection's single
- * checkpoint of before left it.
+ * Each partition's checkpoint of a projection, whoever owns it, by the followers' own rule
+ * (loadPartitionCheckpoints: one never followed on its own is where the single checkpoint of
+ * before left it), read in one query.
  */
-export async function projectionLowWatermark(db: Knex, projection: string, partitions: number): Promise<number> {
-  const names = Array.from({ length: partitions }, (_, partition) => partitionCheckpointName(projection, partition));
+export async function projectionPartitionCheckpoints(
+  db: Knex,
+  projection: string,
+  partitions: number,
+): Promise<number[]> {
+  const every = allPartitions(partitions);
   const rows: { name: string; position: number | string }[] = await db(checkpointsTable)
     .select('name', 'position')
-    .whereIn('name', [projection, ...names]);
-  const byName = new Map(rows.map((row) => [row.name, Number(row.position)]));
-  const before = byName.get(projection) ?? 0;
-  return Math.min(...names.map((name) => byName.get(name) ?? before));
+    .whereIn('name', [projection, ...every.map((partition) => partitionCheckpointName(projection, partition))]);
+  const stored = new Map(rows.map((row) => [row.name, Number(row.position)]));
+  const checkpoints = await loadPartitionCheckpoints(projection, every, async (name) => stored.get(name) ?? 0);
+  return every.map((partition) => checkpoints.get(partition)!);
 }
+
+/** The lowest of them: how far the read model is complete for sure (the projection's lag is the rest). */
+export const projectionLowWatermark = async (db: Knex, projection: string, partitions: number): Promise<number> =>
+  Math.min(...(await projectionPartitionCheckpoints(db, projection, partitions)));

@@ -1,13 +1,7 @@
 import type { Knex } from 'knex';
-import {
-  allPartitions,
-  loadPartitionCheckpoints,
-  partitionCheckpointName,
-  partitionKeyOf,
-  sagaPartitionOf,
-} from '../../application/partitions/sagaPartitions';
+import { allPartitions, partitionKeyOf, sagaPartitionOf } from '../../application/partitions/sagaPartitions';
 import type { EventStore } from '../../application/ports/eventStore';
-import { checkpointsTable } from '../readModel/knexProjectionStorage';
+import { projectionPartitionCheckpoints } from './partitionFollowers';
 
 /** Events read past the lowest checkpoint at most, per answer: a bound on the cost of one poll. */
 const scanLimit = 500;
@@ -31,7 +25,7 @@ export async function projectionCompleteThrough(
   projection: string,
   partitions: number,
 ): Promise<number> {
-  const checkpoints = await partitionCheckpoints(db, projection, partitions);
+  const checkpoints = await projectionPartitionCheckpoints(db, projection, partitions);
   const lowest = Math.min(...checkpoints);
   const { events, through } = await eventStore.readPartitions({
     after: lowest,
@@ -43,18 +37,4 @@ export async function projectionCompleteThrough(
     if (event.position > checkpoints[partition]!) return event.position - 1;
   }
   return Math.max(lowest, through);
-}
-
-/**
- * Each partition's checkpoint by the followers' own rule (loadPartitionCheckpoints: one never
- * followed on its own is where the single checkpoint of before left it), read in one query.
- */
-async function partitionCheckpoints(db: Knex, projection: string, partitions: number): Promise<number[]> {
-  const every = allPartitions(partitions);
-  const rows: { name: string; position: number | string }[] = await db(checkpointsTable)
-    .select('name', 'position')
-    .whereIn('name', [projection, ...every.map((partition) => partitionCheckpointName(projection, partition))]);
-  const stored = new Map(rows.map((row) => [row.name, Number(row.position)]));
-  const checkpoints = await loadPartitionCheckpoints(projection, every, async (name) => stored.get(name) ?? 0);
-  return every.map((partition) => checkpoints.get(partition)!);
 }

@@ -62,6 +62,7 @@ export class SqliteEventStore implements EventStore {
   private readonly appendRows;
   private readonly appendGroup;
   private pending: PendingAppend[] = [];
+  private readonly partitionReads = new Map<string, Database.Statement<unknown[], EventRow>>();
 
   constructor(readonly db: Database.Database) {
     this.notifier = new AppendNotifier(db.name);
@@ -197,17 +198,25 @@ export class SqliteEventStore implements EventStore {
   async readPartitions({ after, maxCount, partitions }: ReadPartitionsOptions): Promise<PartitionsRead> {
     const head = this.statements.head.get()!.head;
     const only = partitionCondition(partitions);
-    const rows = this.db
-      .prepare<unknown[], EventRow>(
-        `SELECT ${eventColumns} FROM events WHERE position > ? AND position <= ?${only.sql} ORDER BY position LIMIT ?`,
-      )
-      .all(after, head, ...only.params, maxCount);
+    const rows = this.partitionRead(only.sql).all(after, head, ...only.params, maxCount);
     const events = rows.map(fromEventRow);
     return { events, through: events.length < maxCount ? Math.max(after, head) : events.at(-1)!.position };
   }
 
   async headPosition(): Promise<number> {
     return this.statements.head.get()!.head;
+  }
+
+  /** A follower reads the same shape on every batch: its statement is prepared once, by condition. */
+  private partitionRead(condition: string): Database.Statement<unknown[], EventRow> {
+    let statement = this.partitionReads.get(condition);
+    if (!statement) {
+      statement = this.db.prepare<unknown[], EventRow>(
+        `SELECT ${eventColumns} FROM events WHERE position > ? AND position <= ?${condition} ORDER BY position LIMIT ?`,
+      );
+      this.partitionReads.set(condition, statement);
+    }
+    return statement;
   }
 
   waitForEvents(after: number, timeoutMs: number): Promise<void> {
